@@ -1,0 +1,40 @@
+"""What the engine hands back: plain data the CLI, the Odoo layer and the chat all read."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+METRICS = ("rmse", "mae", "smape", "mase", "wape", "bias")
+
+
+@dataclass
+class SeriesResult:
+    key: tuple
+    status: str = "ok"  # ok | short_history | empty | all_zero | failed
+    message: str = ""  # why a status is not "ok", or what was done about it
+    demand_class: str = ""  # smooth | erratic | intermittent | lumpy
+    champion: str | None = None
+    reason: str = ""  # "won on MASE 0.71 vs 0.78 for ets"
+    dates: pd.DatetimeIndex | None = None  # future dates, len h
+    forecast: np.ndarray | None = None  # len h, >= 0
+    intervals: dict = field(default_factory=dict)  # level -> (lo, hi), each len h
+    scores: dict = field(default_factory=dict)  # model -> {metric: value}
+    coverage: dict = field(default_factory=dict)  # level -> empirical backtest coverage (0..1)
+    totals: dict = field(default_factory=dict)  # 7/30/90 -> forecast sum over that many days
+    trend: str = "STABLE"  # UP | DOWN | STABLE
+    confidence: float = 0.0  # 0..1
+    history_mean: float = 0.0
+    residual_std: float = 0.0  # std of champion's backtest errors (1 step), for safety stock
+
+
+@dataclass
+class PipelineResult:
+    series: list[SeriesResult]
+    pooled: dict  # model -> {metric: value, "n_params": int, "rmse_train": float, "rmse_val": float, "wins": int}
+    timings: dict  # phase -> seconds
+    levels: tuple = (80, 95)
+    horizon: int = 0
+    freq: str = "D"
+    log: list = field(default_factory=list)  # human-readable lines (warnings, skipped models)

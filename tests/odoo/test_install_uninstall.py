@@ -1,0 +1,56 @@
+"""Run by tests/run.py through pytest-odoo against a database where the add-on was installed WITHOUT demo
+data. These tests commit: they uninstall the add-on for real, which no TransactionCase can do."""
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import Registry
+
+MODULE = "sales_forecast_ai"
+
+
+def _env(cr):
+    return api.Environment(cr, SUPERUSER_ID, {})
+
+
+def _db():
+    return odoo.tools.config["db_name"]
+
+
+def test_installed_without_demo_data():
+    with Registry(_db()).cursor() as cr:
+        env = _env(cr)
+        module = env["ir.module.module"].search([("name", "=", MODULE)])
+        assert module.state == "installed"
+        assert not module.demo, "this database must have been installed without demo data"
+        demo_refs = env["ir.model.data"].search_count([("module", "=", MODULE), ("noupdate", "=", True),
+                                                       ("model", "=", "sale.order")])
+        assert demo_refs == 0
+        assert env.ref(f"{MODULE}.group_forecast_manager") in env.ref("stock.group_stock_manager").implied_ids
+
+
+def test_uninstall_leaves_no_orphans():
+    with Registry(_db()).cursor() as cr:
+        env = _env(cr)
+        owned = env["ir.model.data"].search([("module", "=", MODULE)])
+        kinds = set(owned.mapped("model"))
+        assert {"ir.ui.menu", "res.groups"} <= kinds, f"nothing to check: module owns only {sorted(kinds)}"
+        env["ir.module.module"].search([("name", "=", MODULE)]).button_immediate_uninstall()
+
+    with Registry(_db()).cursor() as cr:
+        env = _env(cr)
+        assert env["ir.module.module"].search([("name", "=", MODULE)]).state == "uninstalled"
+        assert not env["ir.model.data"].search([("module", "=", MODULE)])
+        cr.execute("SELECT count(*) FROM ir_cron c JOIN ir_act_server s ON s.id = c.ir_actions_server_id "
+                   "JOIN ir_model m ON m.id = s.model_id WHERE m.model LIKE 'sales.forecast%%'")
+        assert cr.fetchone()[0] == 0, "a forecast cron survived the uninstall"
+        cr.execute("SELECT count(*) FROM ir_ui_menu WHERE name->>'en_US' = 'Sales Forecast'")
+        assert cr.fetchone()[0] == 0, "the top menu survived the uninstall"
+        cr.execute("SELECT count(*) FROM ir_act_window WHERE res_model LIKE 'sales.forecast%%'")
+        assert cr.fetchone()[0] == 0, "a window action on a forecast model survived the uninstall"
+        cr.execute("SELECT count(*) FROM ir_act_client WHERE tag LIKE 'sales_forecast_ai.%%'")
+        assert cr.fetchone()[0] == 0, "a client action survived the uninstall"
+        cr.execute("SELECT count(*) FROM ir_model WHERE model LIKE 'sales.forecast%%'")
+        assert cr.fetchone()[0] == 0, "a forecast model survived the uninstall"
+        cr.execute("SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'sales_forecast%%'")
+        assert cr.fetchone()[0] == 0, "a forecast table survived the uninstall"
+        cr.execute("SELECT count(*) FROM res_groups WHERE name->>'en_US' IN ('Forecast User', 'Forecast Manager')")
+        assert cr.fetchone()[0] == 0, "a forecast group survived the uninstall"

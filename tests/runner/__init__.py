@@ -1,0 +1,1 @@
+"""Helpers of tests/run.py (stdlib only: they run before any virtualenv exists)."""
