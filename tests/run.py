@@ -28,12 +28,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from runner.lanes import junit_counts, log  # noqa: E402
+from runner.lanes import junit_counts, log, pip_install  # noqa: E402
 from runner.odoo_runtime import OdooRuntime, find_odoo_python  # noqa: E402
 from runner.pg_cluster import PostgresCluster  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 REQUIREMENTS = [REPO / "requirements.txt", REPO / "tests" / "requirements-test.txt"]
+ODOO_LANE_REQUIREMENTS = [REPO / "requirements.txt", REPO / "tests" / "requirements-odoo-lane.txt"]
 DEFAULT_ENGINE_VENV = Path.home() / ".cache" / "sales_forecast_ai" / "engine-venv"
 
 
@@ -48,10 +49,7 @@ def engine_python():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     if not stamp.exists() or stamp.read_text().strip() != digest:
         log("engine lane: installing requirements.txt and tests/requirements-test.txt")
-        cmd = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-        for req in REQUIREMENTS:
-            cmd += ["-r", str(req)]
-        subprocess.run(cmd, check=True)
+        pip_install(python, REQUIREMENTS)
         stamp.write_text(digest)
     return str(python)
 
@@ -67,7 +65,7 @@ def run_engine_lane(results_dir):
 
 def run_odoo_lane(odoo_python, results_dir, work):
     runtime = OdooRuntime(odoo_python, REPO, work)
-    runtime.ensure_requirements(REQUIREMENTS)
+    runtime.ensure_requirements(ODOO_LANE_REQUIREMENTS)
     runtime.ensure_browser()
     with PostgresCluster.from_env_or_new(work / "pg") as pg:
         conf = runtime.write_config(pg, screenshots=results_dir / "screenshots")

@@ -13,6 +13,7 @@ import csv
 import gzip
 import io
 import os
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -50,12 +51,15 @@ def read_sales_csv(path_or_buffer, date_col="date", item_col="item", store_col="
     text.seek(0)
     try:
         # Everything as text: keys keep leading zeros, and bad values are found by us, with a line.
-        raw = pd.read_csv(text, sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False,
-                          index_col=False)
+        raw = pd.read_csv(text, sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False)
     except pd.errors.EmptyDataError:
         raise DataError("the file is empty (no header, no rows)", kind="empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"the file is not a readable CSV: {str(exc).strip().splitlines()[-1]}") from None
+    if not isinstance(raw.index, pd.RangeIndex):
+        # pandas moves the first field to the index when rows are longer than the header.
+        raise DataError(f"line 2 has more fields than the header ({len(raw.columns)} names); "
+                        f"check the separator {sep!r} and the quoting")
     wanted = {"date": date_col, "item": item_col, "store": store_col or None, "sales": qty_col}
     cols = _resolve_columns(raw.columns, wanted)
     # Each column is parsed through its distinct values (dates, keys and quantities repeat a lot).
@@ -87,8 +91,8 @@ def read_sales_csv(path_or_buffer, date_col="date", item_col="item", store_col="
 
 def _factorize_text(col: pd.Series):
     """Codes per row, stripped distinct values (object array) and which of them are blank."""
-    codes, uniq = pd.factorize(col.fillna(""))
-    uniq = np.array([str(u).strip() for u in uniq], dtype=object)
+    codes, uniq = pd.factorize(col, use_na_sentinel=False)
+    uniq = np.array(["" if pd.isna(u) else str(u).strip() for u in uniq], dtype=object)
     return codes, uniq, np.array([u == "" for u in uniq], dtype=bool)
 
 
@@ -173,7 +177,9 @@ def _date_candidates(uniq: pd.Index):
     yield _to_dt(uniq, format="ISO8601")
     sample = next((u for u in uniq if u), None)
     for dayfirst in (True, False):
-        fmt = pd.tseries.api.guess_datetime_format(sample, dayfirst=dayfirst) if sample else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # pandas warns when the guess ignores dayfirst
+            fmt = pd.tseries.api.guess_datetime_format(sample, dayfirst=dayfirst) if sample else None
         if fmt and fmt.startswith("%Y") and fmt.find("%d") < fmt.find("%m"):
             continue  # year-day-month is nobody's convention; it would hide a bad ISO date
         yield _to_dt(uniq, format=fmt) if fmt else _to_dt(uniq, format="mixed", dayfirst=dayfirst)
@@ -318,7 +324,7 @@ def build_panel(df: pd.DataFrame, freq="auto", key_cols=("item", "store"), date_
     order_keys = sorted(range(n), key=lambda i: uniq_keys[i])
     keys = [uniq_keys[i] for i in order_keys]
     values = [flat[offsets[i]:offsets[i + 1]].copy() for i in order_keys]
-    meta = {"key_cols": list(key_cols), "n_rows": int(len(df))}
+    meta = {"key_cols": list(key_cols), "qty_col": qty_col, "n_rows": int(len(df))}
     return Panel(keys, values, end_ts, freq, country, meta)
 
 
@@ -326,8 +332,8 @@ def _factorize_keys(columns):
     """Series id per row and the key tuple (of strings) of each id, one column at a time."""
     sid, keys = None, None
     for col in columns:
-        codes, uniq = pd.factorize(col.astype(object).where(col.notna(), ""))
-        names = [_key_text(u) for u in uniq]
+        codes, uniq = pd.factorize(col, use_na_sentinel=False)
+        names = ["" if pd.isna(u) else _key_text(u) for u in uniq]
         if sid is None:
             sid, keys = codes.astype(np.int64), [(n,) for n in names]
             continue
@@ -343,7 +349,7 @@ def _key_text(value) -> str:
     return str(value)
 
 
-def panel_to_frame(panel: Panel, value_col="sales") -> pd.DataFrame:
+def panel_to_frame(panel: Panel, value_col=None) -> pd.DataFrame:
     """Long frame (key columns, date, value) of a panel; key columns named as when it was built."""
     width = max((len(k) for k in panel.keys), default=2)
     names = list(panel.meta.get("key_cols") or [])
@@ -357,5 +363,5 @@ def panel_to_frame(panel: Panel, value_col="sales") -> pd.DataFrame:
     calendar = calendar.to_numpy()
     date_parts = [calendar[len(calendar) - int(m):] for m in lengths]
     cols["date"] = np.concatenate(date_parts) if date_parts else np.array([], dtype="datetime64[ns]")
-    cols[value_col] = np.concatenate(panel.values) if panel.values else np.array([], dtype=float)
+    cols[value_col or panel.meta.get("qty_col", "sales")] = np.concatenate(panel.values) if panel.values else np.array([], dtype=float)
     return pd.DataFrame(cols)

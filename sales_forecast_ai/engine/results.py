@@ -24,6 +24,7 @@ class SeriesResult:
     coverage: dict = field(default_factory=dict)  # level -> empirical backtest coverage (0..1)
     totals: dict = field(default_factory=dict)  # 7/30/90 -> forecast sum over that many days
     trend: str = "STABLE"  # UP | DOWN | STABLE
+    trend_slope: float = 0.0  # smoothed slope relative to the mean level, per horizon (see engine.insights)
     confidence: float = 0.0  # 0..1
     history_mean: float = 0.0
     residual_std: float = 0.0  # std of champion's backtest errors (1 step), for safety stock
@@ -38,3 +39,6 @@ class PipelineResult:
     horizon: int = 0
     freq: str = "D"
     log: list = field(default_factory=list)  # human-readable lines (warnings, skipped models)
+    coverage: dict = field(default_factory=dict)  # level -> share of backtest actuals inside the champions' bands
+    champion_scores: dict = field(default_factory=dict)  # metric -> pooled backtest score of the champions
+    # (selected on those same folds, so optimistic; the per-model ``pooled`` scores are not)

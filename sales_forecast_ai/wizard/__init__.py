@@ -1,1 +1,2 @@
 
+from . import sales_history_import

@@ -1,5 +1,8 @@
 """Run by tests/run.py through pytest-odoo against a database where the add-on was installed WITHOUT demo
 data. These tests commit: they uninstall the add-on for real, which no TransactionCase can do."""
+import threading
+from contextlib import contextmanager
+
 import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
@@ -13,6 +16,19 @@ def _env(cr):
 
 def _db():
     return odoo.tools.config["db_name"]
+
+
+@contextmanager
+def _outside_test_mode():
+    """pytest-odoo flags the thread as testing, and Odoo forbids module operations then (they cannot be
+    rolled back). This module's tests are meant to commit, on a database nothing else uses."""
+    thread = threading.current_thread()
+    previous = getattr(thread, "testing", False)
+    thread.testing = False
+    try:
+        yield
+    finally:
+        thread.testing = previous
 
 
 def test_installed_without_demo_data():
@@ -33,7 +49,8 @@ def test_uninstall_leaves_no_orphans():
         owned = env["ir.model.data"].search([("module", "=", MODULE)])
         kinds = set(owned.mapped("model"))
         assert {"ir.ui.menu", "res.groups"} <= kinds, f"nothing to check: module owns only {sorted(kinds)}"
-        env["ir.module.module"].search([("name", "=", MODULE)]).button_immediate_uninstall()
+        with _outside_test_mode():
+            env["ir.module.module"].search([("name", "=", MODULE)]).button_immediate_uninstall()
 
     with Registry(_db()).cursor() as cr:
         env = _env(cr)

@@ -1,3 +1,4 @@
+import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
@@ -24,3 +25,17 @@ def junit_counts(xml_path, exit_code):
         counts["failed"] = 1
         counts["note"] = f"pytest exited {exit_code}"
     return counts
+
+
+def pip_install(python, requirement_files):
+    """pip install -r each file into `python`; raises on failure, prints pip's output minus index noise."""
+    cmd = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    for req in requirement_files:
+        cmd += ["-r", str(req)]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    noise = ("WARNING: Location", "[notice]")
+    for line in (result.stdout + result.stderr).splitlines():
+        if line.strip() and not line.startswith(noise):
+            print(line)
+    if result.returncode:
+        raise SystemExit(f"pip install into {python} failed (exit {result.returncode})")

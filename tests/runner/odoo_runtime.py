@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .lanes import log
+from .lanes import log, pip_install
 
 DEFAULT_ODOO_PYTHON = "/opt/odoo18/venv/bin/python"
 # Imports the lane needs inside the Odoo runtime: the add-on's requirements and the test tools.
@@ -69,10 +69,7 @@ class OdooRuntime:
         if check.returncode == 0:
             return
         log("odoo lane: installing the add-on's requirements into the Odoo runtime")
-        cmd = [self.python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-        for req in requirement_files:
-            cmd += ["-r", str(req)]
-        subprocess.run(cmd, check=True)
+        pip_install(self.python, requirement_files)
 
     def ensure_browser(self):
         if any(shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")):

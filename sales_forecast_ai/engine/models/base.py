@@ -59,6 +59,9 @@ class Forecaster(ABC):
     family = "baseline"  # baseline | statistical | intermittent | neural
     is_global = False
     min_history = 1  # observations needed to fit; shorter series fall back (see selection)
+    # False: a backtest fits once at the earliest origin and calls forward() at the later ones and
+    # for the final forecast (global networks, and local models whose estimation is costly).
+    refit_per_origin = True
 
     def __init__(self, season_length: int = 7, seed: int = 0, **params):
         self.season_length = season_length
@@ -79,8 +82,16 @@ class Forecaster(ABC):
         self._sigmas = np.asarray(sig, dtype=float)
         return self
 
+    def forward(self, panel: Panel) -> "Forecaster":
+        """Condition on newer data (same series, more history) without re-estimating.
+
+        Default: refit, which is what a cheap local model does anyway. Global networks and
+        costly local models override this to keep their estimated parameters.
+        """
+        return self.fit(panel)
+
     def predict(self, h: int, level: Sequence[int] = ()) -> Forecast:
-        mean = np.vstack([self._predict_one(s, h) for s in self._states]) if self._states else np.zeros((0, h))
+        mean = self._predict_mean(h)
         steps = np.sqrt(np.arange(1, h + 1))
         ints = {}
         for lvl in level:
@@ -93,6 +104,12 @@ class Forecaster(ABC):
         return 0
 
     # -- local model hooks -------------------------------------------------
+    def _predict_mean(self, h: int) -> np.ndarray:
+        """Point forecasts (n_series x h); vectorized models override this instead of _predict_one."""
+        if not self._states:
+            return np.zeros((0, h))
+        return np.vstack([np.asarray(self._predict_one(s, h), dtype=float).reshape(h) for s in self._states])
+
     def _fit_one(self, y: np.ndarray):
         raise NotImplementedError
 

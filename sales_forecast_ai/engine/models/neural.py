@@ -36,17 +36,21 @@ class GlobalNetwork(Forecaster):
     family = "neural"
     is_global = True
     arch = "mlp"
+    # Windows sampled for training; the LSTM's steps cost ~6x the MLP's, so it samples fewer.
+    default_max_windows = 30_000
 
     def __init__(self, season_length: int = 7, seed: int = 0, horizon: int | None = None,
-                 window: int | None = None, max_windows: int = 30_000, epochs: int = 40, patience: int = 4,
-                 batch_size: int = 512, units: int = 64, filters: int = 32, kernel_size: int = 7,
-                 dropout: float = 0.1, learning_rate: float = 3e-3, val_origins: int | None = None,
+                 window: int | None = None, max_windows: int | None = None, epochs: int = 30, patience: int = 4,
+                 batch_size: int = 512, units: int = 64, lstm_units: int = 32, filters: int = 32,
+                 kernel_size: int = 7, dropout: float = 0.1, learning_rate: float = 3e-3,
+                 unroll: bool = False, val_origins: int | None = None,
                  threads: int = 2, verbose: int = 0, **params):
         super().__init__(season_length=season_length, seed=seed, **params)
-        self.horizon, self.window, self.max_windows = horizon, window, int(max_windows)
+        self.horizon, self.window = horizon, window
+        self.max_windows = int(max_windows or self.default_max_windows)
         self.epochs, self.patience, self.batch_size = int(epochs), int(patience), int(batch_size)
-        self.hyper = dict(units=units, filters=filters, kernel_size=kernel_size, dropout=dropout,
-                          learning_rate=learning_rate)
+        self.hyper = dict(units=units, lstm_units=lstm_units, filters=filters, kernel_size=kernel_size,
+                          dropout=dropout, learning_rate=learning_rate, unroll=bool(unroll))
         self.val_origins, self.threads, self.verbose = val_origins, int(threads), verbose
         self.model_ = None
         self.status, self.message = "unfitted", ""
@@ -80,19 +84,17 @@ class GlobalNetwork(Forecaster):
         return self
 
     def _train(self, train, val):
+        from .neural_training import Trainer
+
         _, keras = self._keras()
         keras.utils.set_random_seed(self.seed)
         model = build_network(self.arch, self.window_, SEQ_CHANNELS, train.fut.shape[1], self.horizon_,
                               threads=self.threads, **self.hyper)
-        callbacks, validation = [], None
-        if len(val):
-            validation = ([val.seq, val.fut], val.target)
-            callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=self.patience,
-                                                           restore_best_weights=True))
-        history = model.fit([train.seq, train.fut], train.target, validation_data=validation,
-                            epochs=self.epochs if len(val) else min(self.epochs, 10),
-                            batch_size=self.batch_size, shuffle=True, callbacks=callbacks, verbose=self.verbose)
-        self.epochs_run = len(history.history.get("loss", []))
+        self._trainer = Trainer(model, seed=self.seed, threads=self.threads)
+        epochs = self.epochs if len(val) else min(self.epochs, 10)  # no validation: no early stop
+        self.history_ = self._trainer.fit(train, val, epochs=epochs, patience=self.patience,
+                                          batch_size=self.batch_size)
+        self.epochs_run = len(self.history_)
         self.model_ = model
 
     def _residuals(self, train, val, rng, panel):
@@ -192,8 +194,7 @@ class GlobalNetwork(Forecaster):
         return PanelWindows(panel.values, panel.end, panel.freq, panel.country, self.window_, self.horizon_)
 
     def _run(self, seq, fut) -> np.ndarray:
-        out = self.model_.predict([seq, fut], batch_size=4096, verbose=0)
-        return np.asarray(out, dtype=float)
+        return self._trainer.predict(seq, fut)
 
     def n_params(self) -> int:
         """Trainable and non-trainable weights of the network (built with defaults if not fitted)."""
@@ -252,6 +253,7 @@ class CNNForecaster(GlobalNetwork):
 @register
 class LSTMForecaster(GlobalNetwork):
     name, arch = "lstm", "lstm"
+    default_max_windows = 20_000
 
 
 @register

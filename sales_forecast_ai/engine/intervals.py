@@ -1,0 +1,163 @@
+"""Prediction intervals calibrated on backtest residuals (split conformal, pooled across series).
+
+Two folds give each series only 2 x h residuals, far too few for its own 95% band. So every
+residual is made scale-free, ``r = (actual - forecast) / scale`` with ``scale`` the series'
+in-sample seasonal-naive MAE at that origin (``metrics.mase_scale``), and the residuals of one
+model are pooled across series, separately for regular (smooth/erratic) and intermittent
+(intermittent/lumpy) demand, and per horizon step (a few neighbouring steps pooled, bands never
+narrowing with the horizon). The band of level L at step j is
+
+    forecast + scale * [q_lo(j), q_hi(j)]
+
+with q_lo, q_hi the empirical (1-L)/2 and (1+L)/2 quantiles of the pooled residuals (with the
+split-conformal finite-sample correction), so skewed demand gets skewed bands. Bounds are
+clipped at zero and always contain the forecast.
+
+Coverage is measured out of sample: leave-one-fold-out -- the bands scored on fold k are
+calibrated on the other folds only. With a single fold, series are split in two halves (even
+and odd positions) and each half is scored with bands calibrated on the other half.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .segmentation import is_intermittent
+
+MIN_POINTS = 200  # residuals behind one step's quantile; fewer: pool more neighbouring steps
+MIN_ROWS = 20  # series x folds behind a demand group; fewer: the group uses all residuals
+ALL = "all"
+
+
+def interval_group(demand_class: str) -> str:
+    return "intermittent" if is_intermittent(demand_class) else "regular"
+
+
+def _conformal_quantile(values: np.ndarray, p: float) -> float:
+    """Quantile at ``p`` with the finite-sample correction of split conformal prediction."""
+    n = len(values)
+    if p >= 0.5:
+        q = min(np.ceil((n + 1) * p) / n, 1.0)
+        return float(np.quantile(values, q, method="higher"))
+    q = max(np.floor((n + 1) * p) / n, 0.0)
+    return float(np.quantile(values, q, method="lower"))
+
+
+def _step_quantiles(rows: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Lower/upper quantile per step of a (rows x h) residual matrix, neighbouring steps pooled."""
+    n, h = rows.shape
+    half = 0
+    while n * (2 * half + 1) < MIN_POINTS and 2 * half + 1 < h:
+        half += 1
+    p = (1.0 + level / 100.0) / 2.0
+    lo, hi = np.zeros(h), np.zeros(h)
+    for j in range(h):
+        block = rows[:, max(0, j - half):j + half + 1].ravel()
+        block = block[np.isfinite(block)]
+        if not len(block):
+            continue
+        lo[j], hi[j] = _conformal_quantile(block, 1.0 - p), _conformal_quantile(block, p)
+    # Uncertainty does not shrink with the horizon.
+    return np.minimum.accumulate(np.minimum(lo, 0.0)), np.maximum.accumulate(np.maximum(hi, 0.0))
+
+
+@dataclass
+class Calibration:
+    """Scale-free residual quantiles of one model: table[group][level] = (q_lo, q_hi), each (h,)."""
+
+    levels: tuple
+    horizon: int
+    table: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=dict)  # group -> residual rows behind it
+
+    def quantiles(self, group: str, level) -> tuple[np.ndarray, np.ndarray] | None:
+        entry = self.table.get(group) or self.table.get(ALL)
+        return entry.get(level) if entry else None
+
+    def bounds(self, mean: np.ndarray, scale: np.ndarray, groups) -> dict:
+        """{level: (lo, hi)} for forecasts (n x h); rows whose group has no quantiles get NaN."""
+        mean = np.atleast_2d(np.asarray(mean, dtype=float))
+        n, h = mean.shape
+        out = {}
+        for level in self.levels:
+            lo, hi = np.full((n, h), np.nan), np.full((n, h), np.nan)
+            for g in set(groups):
+                q = self.quantiles(g, level)
+                if q is None:
+                    continue
+                idx = np.array([i for i in range(n) if groups[i] == g])
+                q_lo, q_hi = _fit_length(q[0], h), _fit_length(q[1], h)
+                lo[idx] = mean[idx] + scale[idx, None] * q_lo[None, :]
+                hi[idx] = mean[idx] + scale[idx, None] * q_hi[None, :]
+            lo = np.minimum(np.maximum(lo, 0.0), np.maximum(mean, 0.0))
+            hi = np.maximum(hi, np.maximum(mean, 0.0))
+            out[level] = (lo, hi)
+        return out
+
+
+def _fit_length(q: np.ndarray, h: int) -> np.ndarray:
+    if len(q) >= h:
+        return q[:h]
+    return np.concatenate([q, np.full(h - len(q), q[-1] if len(q) else 0.0)])
+
+
+def calibrate(resid: np.ndarray, groups, levels) -> Calibration:
+    """Quantiles from scale-free residual rows ``resid`` (rows x h, NaN rows ignored).
+
+    ``groups`` gives each row's interval group (see ``interval_group``).
+    """
+    resid = np.atleast_2d(np.asarray(resid, dtype=float))
+    h = resid.shape[1] if resid.ndim == 2 else 0
+    groups = np.asarray(list(groups), dtype=object)
+    usable = np.isfinite(resid).any(axis=1) if resid.size else np.zeros(len(groups), bool)
+    cal = Calibration(tuple(levels), h)
+    if not usable.any():
+        return cal
+    named = {ALL: usable}
+    for g in set(groups[usable]):
+        rows = usable & (groups == g)
+        if rows.sum() >= MIN_ROWS:
+            named[g] = rows
+    for g, rows in named.items():
+        cal.counts[g] = int(rows.sum())
+        cal.table[g] = {lvl: _step_quantiles(resid[rows], lvl) for lvl in levels}
+    return cal
+
+
+def holdout_coverage(resid: np.ndarray, groups, levels, mean: np.ndarray, actual: np.ndarray,
+                     scale: np.ndarray) -> dict:
+    """Out-of-sample coverage of calibrated bands, per series: {level: (n,) share inside, NaN if none}.
+
+    ``resid``, ``mean``, ``actual``: (folds, n, h); ``scale``: (folds, n); NaN rows are folds a
+    series was not backtested on. ``groups``: (n,) interval groups.
+    """
+    folds, n, h = resid.shape
+    groups = list(groups)
+    inside = {lvl: np.zeros(n) for lvl in levels}
+    count = np.zeros(n)
+    if folds >= 2:
+        splits = [(np.arange(folds) != k, k, np.arange(n)) for k in range(folds)]
+    elif folds == 1:
+        halves = [np.arange(n) % 2 == 0, np.arange(n) % 2 == 1]
+        splits = [(halves[1 - k], 0, np.flatnonzero(halves[k])) for k in range(2)]
+    else:
+        splits = []
+    for train, k, rows in splits:
+        if folds >= 2:
+            cal_resid = resid[train].reshape(-1, h)
+            cal_groups = groups * int(train.sum())
+        else:
+            cal_resid = resid[0][train]
+            cal_groups = [g for g, t in zip(groups, train) if t]
+        cal = calibrate(cal_resid, cal_groups, levels)
+        ok = rows[np.isfinite(resid[k, rows]).all(axis=1)]
+        if not len(ok):
+            continue
+        bands = cal.bounds(mean[k, ok], scale[k, ok], [groups[i] for i in ok])
+        for lvl in levels:
+            lo, hi = bands[lvl]
+            hit = (actual[k, ok] >= lo - 1e-9) & (actual[k, ok] <= hi + 1e-9) & np.isfinite(lo)
+            inside[lvl][ok] += hit.sum(axis=1)
+        count[ok] += h
+    return {lvl: np.where(count > 0, inside[lvl] / np.maximum(count, 1), np.nan) for lvl in levels}

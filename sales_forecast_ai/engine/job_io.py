@@ -1,0 +1,183 @@
+"""Files of a forecast job (see engine.job): whole-file writes, the input, the results.
+
+Pure Python, shared by the Odoo side (writes the input, reads progress and results) and the child
+process (reads the input, writes progress and results). Every write goes to a temporary file in
+the same directory and is then renamed over the target, so a reader never sees half a file.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import os
+import threading
+
+import numpy as np
+import pandas as pd
+
+INPUT_JSON, INPUT_NPZ = "input.json", "input.npz"
+PROGRESS_JSON, STATUS_JSON = "progress.json", "status.json"
+RESULT_JSON, RESULT_NPZ = "result.json", "result.npz"
+LOG_FILE = "job.log"
+
+
+# -- files ------------------------------------------------------------------------------------
+def _clean(obj):
+    """JSON-safe copy: numpy scalars to Python, NaN/inf to None, tuples to lists, dates to ISO."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [_clean(v) for v in obj.tolist()]
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, pd.Timestamp):
+        return obj.date().isoformat()
+    if isinstance(obj, (datetime.date, datetime.datetime)):
+        return obj.isoformat()
+    return obj
+
+
+def _atomic_write(path: str, data: bytes):
+    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def write_json(path: str, obj):
+    _atomic_write(path, json.dumps(_clean(obj), separators=(",", ":")).encode())
+
+
+def read_json(path: str):
+    """The file's content, or None when it does not exist (yet)."""
+    try:
+        with open(path, "rb") as fh:
+            return json.loads(fh.read())
+    except FileNotFoundError:
+        return None
+
+
+def _write_npz(path: str, **arrays):
+    tmp = f"{path}.{os.getpid()}.tmp.npz"
+    np.savez(tmp, **arrays)
+    os.replace(tmp, path)
+
+
+def write_input(workdir: str, panel, *, horizon: int, levels=(80, 95), folds: int = 2, models=None,
+                metric: str = "mase", seed: int = 0, model_params=None, extra=None):
+    """Store a Panel and the run parameters for the child. ``extra`` is echoed back in the result."""
+    os.makedirs(workdir, exist_ok=True)
+    lengths = np.array([len(v) for v in panel.values], dtype=np.int64)
+    flat = np.concatenate(panel.values) if len(panel.values) else np.zeros(0)
+    _write_npz(os.path.join(workdir, INPUT_NPZ), values=flat.astype(float), lengths=lengths)
+    write_json(os.path.join(workdir, INPUT_JSON), {
+        "keys": [list(k) for k in panel.keys], "end": panel.end.date().isoformat(), "freq": panel.freq,
+        "country": panel.country, "horizon": int(horizon), "levels": [int(v) for v in levels],
+        "folds": int(folds), "models": list(models) if models else None, "metric": metric, "seed": int(seed),
+        "model_params": model_params or None, "extra": extra or {},
+    })
+
+
+def read_input(workdir: str):
+    """(Panel, params) from the work directory; ValueError when the input is missing or broken."""
+    from .panel import Panel
+
+    params = read_json(os.path.join(workdir, INPUT_JSON))
+    if params is None:
+        raise ValueError(f"no {INPUT_JSON} in {workdir}")
+    with np.load(os.path.join(workdir, INPUT_NPZ)) as npz:
+        flat, lengths = npz["values"], npz["lengths"]
+    if len(lengths) != len(params["keys"]) or int(lengths.sum()) != len(flat):
+        raise ValueError("input.npz does not match the keys of input.json")
+    bounds = np.concatenate([[0], np.cumsum(lengths)])
+    values = [flat[bounds[i]:bounds[i + 1]] for i in range(len(lengths))]
+    panel = Panel([tuple(k) for k in params["keys"]], values, pd.Timestamp(params["end"]), params["freq"],
+                  params.get("country"))
+    if int(params["horizon"]) < 1:
+        raise ValueError(f"horizon must be at least 1, got {params['horizon']}")
+    return panel, params
+
+
+def read_progress(workdir: str) -> dict:
+    return read_json(os.path.join(workdir, PROGRESS_JSON)) or {}
+
+
+def read_status(workdir: str) -> dict | None:
+    """The child's final word, or None while it has not finished (or died without one)."""
+    return read_json(os.path.join(workdir, STATUS_JSON))
+
+
+def tail(path: str, n_bytes: int = 4000) -> str:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, os.path.getsize(path) - n_bytes))
+            return fh.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def write_results(workdir: str, result, panel, extra=None):
+    """result.npz then result.json: a reader that finds result.json finds its arrays."""
+    n, h, levels = len(result.series), int(result.horizon), [int(v) for v in result.levels]
+    arrays = {"forecast": np.full((n, h), np.nan)}
+    for lvl in levels:
+        arrays[f"lo_{lvl}"] = np.full((n, h), np.nan)
+        arrays[f"hi_{lvl}"] = np.full((n, h), np.nan)
+    series = []
+    for i, sr in enumerate(result.series):
+        has = sr.forecast is not None and len(sr.forecast) == h
+        if has:
+            arrays["forecast"][i] = sr.forecast
+            for lvl in levels:
+                if lvl in sr.intervals:
+                    arrays[f"lo_{lvl}"][i], arrays[f"hi_{lvl}"][i] = sr.intervals[lvl]
+        series.append({
+            "key": list(sr.key), "status": sr.status, "message": sr.message, "demand_class": sr.demand_class,
+            "champion": sr.champion, "reason": sr.reason, "has_forecast": bool(has), "scores": sr.scores,
+            "coverage": {str(k): v for k, v in sr.coverage.items()},
+            "totals": {str(k): v for k, v in sr.totals.items()}, "trend": sr.trend,
+            "confidence": sr.confidence, "history_mean": sr.history_mean, "residual_std": sr.residual_std,
+        })
+    pooled = {}
+    try:
+        from .models.base import REGISTRY
+    except ImportError:
+        REGISTRY = {}
+    for name, scores in (result.pooled or {}).items():
+        pooled[name] = dict(scores)
+        if not pooled[name].get("family") and name in REGISTRY:
+            pooled[name]["family"] = REGISTRY[name].family
+    _write_npz(os.path.join(workdir, RESULT_NPZ), **arrays)
+    write_json(os.path.join(workdir, RESULT_JSON), {
+        "series": series, "pooled": pooled, "timings": result.timings, "log": list(result.log),
+        "levels": levels, "horizon": h, "freq": result.freq,
+        "dates": [d.date().isoformat() for d in panel.future_dates(h)], "extra": extra or {},
+    })
+
+
+class Results:
+    """The child's output, read once per cron call; ``series(i)`` gives one series with its arrays."""
+
+    def __init__(self, workdir: str):
+        self.meta = read_json(os.path.join(workdir, RESULT_JSON))
+        if self.meta is None:
+            raise FileNotFoundError(f"no {RESULT_JSON} in {workdir}")
+        with np.load(os.path.join(workdir, RESULT_NPZ)) as npz:
+            self.arrays = {k: npz[k] for k in npz.files}
+        self.dates = [pd.Timestamp(d).date() for d in self.meta["dates"]]
+
+    def __len__(self):
+        return len(self.meta["series"])
+
+    def series(self, i: int) -> dict:
+        out = dict(self.meta["series"][i])
+        out["arrays"] = {k: a[i] for k, a in self.arrays.items()} if out.get("has_forecast") else {}
+        return out

@@ -1,0 +1,231 @@
+"""The engine's entry point: backtest every candidate, pick each series' champion, forecast.
+
+    run_forecast(panel, horizon, levels=(80, 95), folds=2, models=None, metric="mase", seed=0,
+                 progress=None, model_params=None, step=None) -> PipelineResult
+
+1. Prepare: missing values count as no sale; each series gets its demand class.
+2. Backtest (``engine.backtest``): ``folds`` rolling origins ``step`` (default: horizon) apart,
+   then the final forecast from the panel end. The ensemble is combined from its members.
+3. Score (``engine.metrics``) every model per series and pooled.
+4. Select (``engine.selection``): per series, the best ``metric`` among the models suited to
+   its demand class, with a reason and a fallback chain.
+5. Intervals (``engine.intervals``): conformal bands from each model's backtest residuals,
+   with out-of-sample (leave-one-fold-out) coverage.
+6. Insights (``engine.insights``): 7/30/90-day totals, trend, confidence.
+
+``progress(phase, fraction, message)`` is called along the way (fraction of the whole run,
+0..1). A series that cannot be forecast normally gets a status and message, never an
+exception; one model failing is logged and the others carry on.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .backtest import Backtest, fold_actuals, fold_cuts, run_model
+from .insights import totals
+from .intervals import calibrate, holdout_coverage, interval_group
+from .metrics import mase_scale, pooled_scores, scores
+from .models import REGISTRY
+from .models.ensemble import DEFAULT_MEMBERS, MIN_MEMBERS, combine
+from .panel import Panel
+from .results import METRICS, PipelineResult
+from .series_results import build_series_results
+
+ENSEMBLE = "ensemble"
+# Shares of the progress bar: the backtest is nearly all of the time.
+_PHASES = {"prepare": (0.0, 0.02), "backtest": (0.02, 0.92), "select": (0.92, 0.96), "intervals": (0.96, 1.0)}
+
+
+def default_models() -> list:
+    """Every registered model, in registry order (simple baselines first: they win ties)."""
+    return list(REGISTRY)
+
+
+def _validate(panel, horizon, levels, folds, models, metric, step):
+    if not isinstance(panel, Panel):
+        raise TypeError(f"panel must be an engine Panel, not {type(panel).__name__}")
+    if int(horizon) != horizon or horizon < 1:
+        raise ValueError(f"horizon must be a whole number of periods >= 1, got {horizon!r}")
+    if int(folds) != folds or folds < 0:
+        raise ValueError(f"folds must be a whole number >= 0, got {folds!r}")
+    if step is not None and (int(step) != step or step < 1):
+        raise ValueError(f"step must be a whole number >= 1, got {step!r}")
+    bad = [lvl for lvl in levels if not 0 < float(lvl) < 100]
+    if bad:
+        raise ValueError(f"interval levels must be percentages between 0 and 100, got {bad}")
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
+    unknown = [m for m in models if m not in REGISTRY]
+    if unknown:
+        raise ValueError(f"unknown model(s) {', '.join(unknown)}; registered: {', '.join(REGISTRY)}")
+
+
+class _Progress:
+    def __init__(self, callback):
+        self.callback = callback
+
+    def __call__(self, phase: str, within: float, message: str):
+        if not self.callback:
+            return
+        lo, hi = _PHASES[phase]
+        try:
+            self.callback(phase, lo + (hi - lo) * min(max(within, 0.0), 1.0), message)
+        except Exception:  # a broken progress display must not stop a forecast
+            self.callback = None
+
+
+def _clean_panel(panel: Panel) -> tuple[Panel, list]:
+    values, missing = [], []
+    for v in panel.values:
+        ok = np.isfinite(v)
+        missing.append(int((~ok).sum()))
+        values.append(np.where(ok, v, 0.0))
+    return Panel(list(panel.keys), values, panel.end, panel.freq, panel.country, dict(panel.meta)), missing
+
+
+def _add_ensemble(bt: Backtest, names: list, log: list, how: str = "median") -> None:
+    members = [m for m in DEFAULT_MEMBERS if m in bt.final]
+    if len(members) < MIN_MEMBERS:
+        log.append(f"{ENSEMBLE}: needs {MIN_MEMBERS} of {', '.join(DEFAULT_MEMBERS)} in the run; left out")
+        return
+    started = time.perf_counter()
+    bt.forecasts[ENSEMBLE] = combine([bt.forecasts[m] for m in members], how)
+    bt.final[ENSEMBLE] = combine([bt.final[m] for m in members], how)
+    bt.own_intervals[ENSEMBLE] = {
+        lvl: tuple(combine([bt.own_intervals[m][lvl][j] for m in members], how) for j in (0, 1))
+        for lvl in next(iter(bt.own_intervals.values()), {})}
+    bt.failures[ENSEMBLE] = {}
+    bt.members = members
+    bt.seconds[ENSEMBLE] = time.perf_counter() - started
+    log.append(f"{ENSEMBLE}: {how} of {', '.join(members)}")
+
+
+def _flat(a3: np.ndarray) -> np.ndarray:
+    """(folds, n, h) -> (n, folds*h): each series' backtest points side by side."""
+    f, n, h = a3.shape
+    return a3.transpose(1, 0, 2).reshape(n, f * h)
+
+
+def _model_info(bt: Backtest, name: str) -> dict:
+    model = bt.fitted.get(name)
+    info = {"family": REGISTRY[name].family, "seconds": round(bt.seconds.get(name, 0.0), 3)}
+    try:
+        info["n_params"] = int(model.n_params()) if model is not None else 0
+    except Exception:
+        info["n_params"] = 0
+    if name == ENSEMBLE:
+        info["n_params"] = int(sum(_model_info(bt, m)["n_params"] for m in getattr(bt, "members", [])))
+    for attr in ("rmse_train", "rmse_val"):
+        value = getattr(model, attr, None)
+        if value is not None:
+            info[attr] = float(value)
+    return info
+
+
+def run_forecast(panel: Panel, horizon: int, *, levels=(80, 95), folds: int = 2, models=None, metric: str = "mase",
+                 seed: int = 0, progress=None, model_params=None, step: int | None = None) -> PipelineResult:
+    started = time.perf_counter()
+    names = list(models) if models else default_models()
+    levels = tuple(levels)
+    _validate(panel, horizon, levels, folds, names, metric, step)
+    horizon, folds = int(horizon), int(folds)
+    model_params = dict(model_params or {})
+    notify, log, timings = _Progress(progress), [], {}
+
+    # 1. prepare
+    notify("prepare", 0.0, f"{len(panel)} series")
+    from .segmentation import classify_panel
+
+    clean, missing = _clean_panel(panel)
+    classes = classify_panel(clean)
+    groups = [interval_group(c) for c in classes]
+    cuts = fold_cuts(folds, horizon, step)
+    actual, scale = fold_actuals(clean, cuts, horizon)
+    bt = Backtest(cuts, horizon, actual, scale)
+    timings["prepare"] = time.perf_counter() - started
+
+    # 2. backtest
+    t0 = time.perf_counter()
+    runnable = [m for m in names if m != ENSEMBLE]
+    units, done = max(len(runnable) * (len(cuts) + 1), 1), [0]
+
+    def tick(name, k, total):
+        done[0] += 1
+        notify("backtest", done[0] / units, f"{name}: origin {k}/{total}")
+
+    for name in runnable:
+        notify("backtest", done[0] / units, f"{name}: starting")
+        run_model(bt, name, clean, levels, seed, model_params.get(name), log, tick)
+        timings[f"model {name}"] = round(bt.seconds.get(name, 0.0), 3)
+    if ENSEMBLE in names:
+        _add_ensemble(bt, names, log, **model_params.get(ENSEMBLE, {}))
+    timings["backtest"] = time.perf_counter() - t0
+
+    # 3. scores
+    t0 = time.perf_counter()
+    notify("select", 0.0, "scoring")
+    ran = [m for m in names if m in bt.final]
+    y_flat = _flat(actual)
+    s_flat = np.repeat(scale.T, horizon, axis=1) if len(cuts) else np.ones((len(clean), 0))
+    per_model = {m: scores(y_flat, _flat(bt.forecasts[m]), s_flat) for m in ran} if len(cuts) else {}
+    pooled = {}
+    for m in ran:
+        pooled[m] = pooled_scores(y_flat, _flat(bt.forecasts[m]), s_flat) if len(cuts) else \
+            {k: float("nan") for k in METRICS}
+        pooled[m].update(_model_info(bt, m))
+        pooled[m]["wins"] = 0
+
+    # 4. intervals: calibration per model, out-of-sample coverage per model and series
+    notify("intervals", 0.0, "calibrating intervals")
+    calibrations, coverage = {}, {}
+    if len(cuts):
+        for m in ran:
+            resid = (actual - bt.forecasts[m]) / scale[:, :, None]
+            calibrations[m] = calibrate(resid.reshape(-1, horizon), groups * len(cuts), levels)
+            coverage[m] = holdout_coverage(resid, groups, levels, bt.forecasts[m], actual, scale)
+            weights = bt.valid.sum(axis=0)
+            for lvl in levels:
+                cov = coverage[m][lvl]
+                ok = np.isfinite(cov) & (weights > 0)
+                pooled[m][f"coverage_{lvl:g}"] = float(np.average(cov[ok], weights=weights[ok])) if ok.any() \
+                    else float("nan")
+    timings["intervals"] = time.perf_counter() - t0
+
+    # 5. per-series champion, forecast, bands, insights
+    t0 = time.perf_counter()
+    notify("select", 0.5, "choosing champions")
+    final_scale = np.array([mase_scale(v, clean.season_length) for v in clean.values])
+    series = build_series_results(
+        clean, horizon, levels, metric, ran, classes, groups, missing, bt, per_model, calibrations, coverage,
+        final_scale, folds, log)
+    for s in series:
+        if s.champion in pooled:
+            pooled[s.champion]["wins"] += 1
+    for s in series:
+        s.totals = totals(s.forecast, s.dates, clean.freq)
+    timings["select"] = time.perf_counter() - t0
+
+    result = PipelineResult(series, pooled, timings, levels, horizon, clean.freq, log)
+    _summaries(result, bt, ran, y_flat, s_flat)
+    timings["total"] = time.perf_counter() - started
+    notify("intervals", 1.0, f"done in {timings['total']:.1f} s")
+    return result
+
+
+def _summaries(result: PipelineResult, bt: Backtest, ran, y_flat, s_flat) -> None:
+    """Pooled backtest scores and coverage of the per-series champions."""
+    n = len(result.series)
+    if not bt.cuts or not n:
+        return
+    champ_fc = np.full_like(y_flat, np.nan)
+    for i, s in enumerate(result.series):
+        if s.champion in bt.forecasts:
+            champ_fc[i] = _flat(bt.forecasts[s.champion])[i]
+    result.champion_scores = pooled_scores(y_flat, champ_fc, s_flat)
+    weights = bt.valid.sum(axis=0)
+    for lvl in result.levels:
+        cov = np.array([s.coverage.get(lvl, np.nan) for s in result.series])
+        ok = np.isfinite(cov) & (weights > 0)
+        result.coverage[lvl] = float(np.average(cov[ok], weights=weights[ok])) if ok.any() else float("nan")

@@ -1,0 +1,87 @@
+"""Champion per series: the best backtest score among the models that suit its demand class.
+
+Candidate pool by demand class (``segmentation``):
+  * smooth / erratic: every model except the intermittent-demand family (Croston, SBA, TSB),
+    whose flat "average rate" forecasts ignore the weekly pattern such series have;
+  * intermittent / lumpy: every model except naive (tomorrow = the last day, i.e. mostly zero
+    or a spike) and the linear/quadratic trends (a trend through zeros and spikes is noise).
+A model also needs ``min_history`` observations of the series.
+
+The champion has the lowest backtest ``metric`` (ties: the simpler model, i.e. the earlier in
+the run's model order). If a series has no finite score for that metric (WAPE or bias when its
+backtest windows sold nothing), MAE decides instead. The ranking doubles as the fallback
+chain: when the champion cannot forecast the series at the end, the next model takes over,
+then ``FALLBACK_CHAIN``; a series too short to backtest goes straight to that chain.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .metrics import lower_is_better
+from .segmentation import is_intermittent
+
+LABELS = {"mase": "MASE", "rmse": "RMSE", "mae": "MAE", "smape": "sMAPE", "wape": "WAPE", "bias": "bias"}
+NOT_FOR_INTERMITTENT = frozenset({"naive", "linear_trend", "poly_trend"})
+INTERMITTENT_FAMILY = "intermittent"
+FALLBACK_CHAIN = ("moving_average", "naive")
+
+
+def eligible(name: str, family: str, demand_class: str) -> bool:
+    if is_intermittent(demand_class):
+        return name not in NOT_FOR_INTERMITTENT
+    return family != INTERMITTENT_FAMILY
+
+
+@dataclass
+class Choice:
+    champion: str | None
+    reason: str
+    ranking: list = field(default_factory=list)  # [(model, score)], best first: the fallback order
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.2f}" if abs(value) >= 0.01 or value == 0 else f"{value:.2g}"
+
+
+def rank(scores: dict, metric: str, candidates) -> list:
+    """[(model, score)] of the candidates with a finite score, best first (ties: candidate order)."""
+    ranked = []
+    for order, name in enumerate(candidates):
+        value = scores.get(name, {}).get(metric)
+        if value is not None and np.isfinite(value):
+            ranked.append((float(lower_is_better(metric, value)), order, name, float(value)))
+    ranked.sort()
+    return [(name, value) for _, _, name, value in ranked]
+
+
+def choose(scores: dict, metric: str, candidates) -> Choice:
+    """Champion among ``candidates`` (ordered) from per-model backtest ``scores`` of one series."""
+    used = metric
+    ranking = rank(scores, metric, candidates)
+    if not ranking and metric != "mae":
+        used, ranking = "mae", rank(scores, "mae", candidates)
+    if not ranking:
+        return Choice(None, "")
+    label = LABELS.get(used, used)
+    best, value = ranking[0]
+    if len(ranking) == 1:
+        reason = f"only candidate with a backtest ({label} {_fmt(value)})"
+    else:
+        other, other_value = ranking[1]
+        reason = f"won on {label} {_fmt(value)} vs {_fmt(other_value)} for {other}"
+    if used != metric:
+        reason += f" ({LABELS.get(metric, metric)} undefined: the backtest windows had no sales)"
+    return Choice(best, reason, ranking)
+
+
+def fallback_order(choice: Choice, available) -> list:
+    """Models to try for the final forecast, in order, keeping only those in ``available``."""
+    order = [name for name, _ in choice.ranking] + [m for m in FALLBACK_CHAIN]
+    seen, out = set(), []
+    for name in order:
+        if name in available and name not in seen:
+            seen.add(name)
+            out.append(name)
+    return out

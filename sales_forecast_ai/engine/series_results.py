@@ -1,0 +1,155 @@
+"""One SeriesResult per series: status, champion and reason, forecast with bands, insights.
+
+Statuses (``SeriesResult.status``), each with a message saying what was done:
+  * empty: no history at all -> zero forecast;
+  * all_zero: history without a single sale -> zero forecast;
+  * short_history: too short for any backtest fold -> ``selection.FALLBACK_CHAIN``
+    (7-day moving average, then naive);
+  * failed: every candidate failed on the series -> the mean of its last 7 periods;
+  * ok: the champion of the backtest (or the next in its ranking if it failed at the end).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .backtest import MIN_TRAIN
+from .insights import confidence, trend
+from .models import REGISTRY
+from .results import SeriesResult
+from .selection import FALLBACK_CHAIN, Choice, choose, eligible, fallback_order
+
+# Without a backtest (folds=0), the default pick in this order.
+DEFAULT_ORDER = ("ensemble", "harmonic", "ets", "theta", "seasonal_naive", "moving_average", "naive")
+
+
+def _unit(freq: str, n: int) -> str:
+    word = {"D": "day", "W": "week", "M": "month"}.get(freq, "period")
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _min_history(model, name: str, season_length: int) -> int:
+    try:
+        return int((model or REGISTRY[name](season_length=season_length)).min_history)
+    except Exception:
+        return 1
+
+
+def build_series_results(panel, horizon, levels, metric, ran, classes, groups, missing, bt, per_model,
+                         calibrations, coverage, final_scale, folds, log) -> list:
+    n, m, freq = len(panel), panel.season_length, panel.freq
+    dates = panel.future_dates(horizon)
+    valid = bt.valid if bt.cuts else np.zeros((0, n), bool)
+    min_hist = {name: _min_history(bt.fitted.get(name), name, m) for name in ran}
+    families = {name: REGISTRY[name].family for name in ran}
+    results, champions = [], [None] * n
+    for i, (key, y) in enumerate(zip(panel.keys, panel.values)):
+        sr = SeriesResult(key=key, demand_class=classes[i], dates=dates, history_mean=float(y.mean()) if len(y) else 0.0)
+        notes = []
+        if missing[i]:
+            notes.append(f"{missing[i]} missing value(s) counted as no sale")
+        if (y < 0).any():
+            notes.append(f"{int((y < 0).sum())} period(s) with more returns than sales kept as negative demand")
+        if not len(y) or not (y > 0).any():
+            sr.status = "empty" if not len(y) else "all_zero"
+            what = "no history" if not len(y) else f"no sale in {_unit(freq, len(y))} of history"
+            sr.message = "; ".join([f"{what}: the forecast is zero"] + notes)
+            sr.forecast = np.zeros(horizon)
+            sr.intervals = {lvl: (np.zeros(horizon), np.zeros(horizon)) for lvl in levels}
+            results.append(sr)
+            continue
+        if np.ptp(y) == 0:
+            notes.append(f"constant history ({y[0]:g} per {_unit(freq, 1)[2:]})")
+        candidates = [name for name in ran
+                      if eligible(name, families[name], classes[i]) and len(y) >= min_hist[name]]
+        available = [name for name in ran if np.isfinite(bt.final[name][i]).all()]
+        sr.scores = {name: {k: float(v[i]) for k, v in per_model[name].items()} for name in per_model}
+        backtested = bool(valid[:, i].any()) if len(valid) else False
+        if folds == 0:
+            order = [name for name in DEFAULT_ORDER if name in candidates]
+            choice = Choice(order[0] if order else None, "no backtest requested (folds=0): default choice",
+                        [(name, float("nan")) for name in order])
+        elif backtested:
+            choice = choose(sr.scores, metric, candidates)
+        else:
+            choice = Choice(None, "")
+            sr.status = "short_history"
+            need = MIN_TRAIN.get(freq, 2 * m) + horizon
+            notes.insert(0, f"only {_unit(freq, len(y))} of history, too short to backtest a "
+                            f"{_unit(freq, horizon)} horizon (needs {need})")
+        order = fallback_order(choice, available)
+        if not order:
+            sr.status = "failed"
+            sr.champion = FALLBACK_CHAIN[0]
+            sr.forecast = np.full(horizon, max(float(y[-7:].mean()), 0.0))
+            sr.reason = "every candidate failed on this series"
+            notes.insert(0, "every candidate failed on this series: forecast is the mean of its last 7 periods")
+            sr.message = "; ".join(notes)
+            sr.intervals = {lvl: (np.zeros(horizon), sr.forecast * 2) for lvl in levels}
+            results.append(sr)
+            continue
+        champ = order[0]
+        sr.champion = champ
+        if choice.champion and champ != choice.champion:
+            why = bt.failures.get(choice.champion, {}).get(i, "no forecast")
+            sr.reason = (f"{choice.reason}; but {choice.champion} could not forecast it at the end ({why}), "
+                         f"so {champ}, next in the ranking, is used")
+            log.append(f"{key}: {choice.champion} failed at the final origin, {champ} used instead")
+        elif choice.champion:
+            sr.reason = choice.reason
+        else:
+            sr.reason = f"fallback: {champ} (no backtest possible)"
+            notes.append(f"forecast is the {_describe(champ)}")
+        sr.forecast = np.maximum(bt.final[champ][i], 0.0)
+        sr.message = "; ".join(notes)
+        champions[i] = champ
+        results.append(sr)
+    _apply_intervals(results, champions, levels, groups, bt, calibrations, final_scale)
+    for i, sr in enumerate(results):
+        _insights(sr, panel.values[i], freq, coverage, bt, i)
+    return results
+
+
+def _describe(name: str) -> str:
+    return {"moving_average": "7-day moving average", "naive": "last value repeated"}.get(name, name)
+
+
+def _apply_intervals(results, champions, levels, groups, bt, calibrations, final_scale) -> None:
+    """Conformal bands of each champion, per group of series sharing it; its own bands otherwise."""
+    by_model: dict = {}
+    for i, c in enumerate(champions):
+        if c is not None:
+            by_model.setdefault(c, []).append(i)
+    for name, idx in by_model.items():
+        idx = np.array(idx)
+        mean = np.maximum(bt.final[name][idx], 0.0)
+        cal = calibrations.get(name)
+        bands = cal.bounds(mean, final_scale[idx], [groups[i] for i in idx]) if cal and cal.table else {}
+        own = bt.own_intervals.get(name, {})
+        for row, i in enumerate(idx):
+            sr = results[i]
+            for lvl in levels:
+                lo, hi = (bands[lvl][0][row], bands[lvl][1][row]) if lvl in bands else (None, None)
+                if lo is None or not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+                    lo, hi = own[lvl][0][i], own[lvl][1][i]
+                    if "own error estimate" not in sr.message:
+                        sr.message = "; ".join(filter(None, [sr.message, "bands from the model's own error "
+                                                             "estimate (no backtest residuals to calibrate on)"]))
+                f = sr.forecast
+                sr.intervals[lvl] = (np.minimum(np.maximum(lo, 0.0), f), np.maximum(hi, f))
+
+
+def _insights(sr, y, freq, coverage, bt, i) -> None:
+    champ = sr.champion
+    wape = sr.scores.get(champ, {}).get("wape") if champ else None
+    if champ in coverage:
+        sr.coverage = {lvl: float(v[i]) for lvl, v in coverage[champ].items() if np.isfinite(v[i])}
+    if champ in bt.forecasts and bt.cuts:
+        err = (bt.forecasts[champ][:, i] - bt.actual[:, i]).ravel()
+        err = err[np.isfinite(err)]
+        sr.residual_std = float(err.std()) if len(err) > 1 else 0.0
+    if not sr.residual_std and len(y) > 1:
+        sr.residual_std = float(np.std(y[-365:]))
+    if sr.status in ("empty", "all_zero"):
+        return
+    sr.trend, sr.trend_slope = trend(y, sr.forecast, freq)
+    sr.confidence = confidence(y, freq, wape)

@@ -1,0 +1,225 @@
+"""The scheduled action: batches across calls, progress, isolation, one run per company, crashes."""
+import datetime
+import json
+import os
+import signal
+import subprocess
+import time
+from unittest.mock import patch
+
+import psycopg2
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.service.model import _as_validation_error
+
+from odoo.addons.sales_forecast_ai.engine import job
+from odoo.addons.sales_forecast_ai.models import sales_forecast_run_cron
+
+from .common_forecast import ForecastCase
+
+
+@tagged("post_install", "-at_install")
+class TestForecastRunCron(ForecastCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Five series: three products in WH1, two in WH2, 100 days of imported history each.
+        for k, (product, warehouse) in enumerate([(cls.p1, cls.wh1), (cls.p2, cls.wh1), (cls.p3, cls.wh1),
+                                                  (cls.p1, cls.wh2), (cls.p2, cls.wh2)]):
+            cls._history(product, warehouse, 100, lambda i, k=k: float((i * (k + 3)) % 7 + k))
+        cls.param.set_param("sales_forecast_ai.import_batch_size", "2")
+        cls.Run = cls.env["sales.forecast.run"]
+
+    def setUp(self):
+        super().setUp()
+        self.cron = self.env.ref("sales_forecast_ai.ir_cron_forecast_run")
+        self.addCleanup(lambda: self._cleanup_work_dirs(self.Run.search([("company_id", "=", self.company.id)])))
+
+    def _call(self, budget=60):
+        """One call of the scheduled action, as ir.cron makes it: returns (done, remaining) it reported."""
+        cron, progress = self.cron._add_progress()
+        self.Run.with_context(ir_cron_progress_id=progress.id, cron_id=cron.id, forecast_call_budget=budget,
+                              forecast_poll_interval=0.2)._cron_process(schedule=False)
+        return progress.done, progress.remaining
+
+    def _run_to_end(self, run, max_calls=30):
+        calls = []
+        while run.state in ("queued", "running"):
+            self.assertLess(len(calls), max_calls, "the run never ended: %s" % run.log)
+            calls.append((self._call(), run.phase, run.import_offset))
+        return calls
+
+    def test_run_completes_in_batches_with_progress(self):
+        run = self._queue_run()
+        self.assertEqual((run.history_days, run.horizon, run.folds), (120, 14, 1), "settings of the company")
+        self.assertEqual(run.model_pool, "naive,seasonal_naive")
+        calls = self._run_to_end(run)
+        self.assertEqual(run.state, "done", run.log)
+        self.assertEqual((run.series_total, run.series_done, run.series_failed), (5, 5, 0))
+        # Batches of two series: 2 + 2 + 1, each call reporting what it did and what is left.
+        self.assertEqual([offset for __, __, offset in calls if offset], [2, 4, 5])
+        for (done, remaining), __, __ in calls[:-1]:
+            self.assertGreater(done, 0, "a call that reports nothing done stops the cron")
+            self.assertGreater(remaining, 0)
+        self.assertEqual(calls[-1][0][1], 0, "nothing remains after the last call")
+        self.assertTrue(run.time_extract > 0 and run.time_train > 0 and run.time_write > 0 and run.duration > 0)
+        results = run.result_ids
+        self.assertEqual(len(results), 5)
+        self.assertTrue(all(results.mapped("is_latest")))
+        self.assertEqual({r.status for r in results}, {"ok"})
+        self.assertTrue(set(results.mapped("champion")) <= {"naive", "seasonal_naive"})
+        self.assertEqual(len(results.point_ids), 5 * 14)
+        point = results[0].point_ids.sorted("date")
+        self.assertEqual(point[0].date, self.today, "the forecast starts today, history ends yesterday")
+        self.assertTrue(all(p.lo_95 <= p.lo_80 <= p.forecast <= p.hi_80 <= p.hi_95 for p in results.point_ids))
+        self.assertEqual(point.product_id, results[0].product_id, "related keys written with the points")
+        self.assertEqual(set(results.candidate_ids.mapped("model")), {"naive", "seasonal_naive"})
+        self.assertEqual(set(run.score_ids.mapped("model")), {"naive", "seasonal_naive"})
+        self.assertEqual(sum(run.score_ids.mapped("wins")), 5)
+        self.assertFalse(run.work_dir)
+        self.env.cr.postcommit.run()
+        self.assertFalse(os.path.exists(run._get_work_dir()), "work files are removed once committed")
+
+        # The next run becomes the latest; the first one's points go once they are past retention.
+        second = self._queue_run()
+        self._run_to_end(second)
+        self.assertEqual(second.state, "done", second.log)
+        self.assertFalse(any(run.result_ids.mapped("is_latest")))
+        self.assertTrue(all(second.result_ids.mapped("is_latest")))
+        self.assertTrue(run.result_ids.point_ids, "within retention, old points stay")
+        self.param.set_param("sales_forecast_ai.retention_days", "1")
+        self.env.cr.execute("UPDATE sales_forecast_run SET create_date = now() - interval '3 days' WHERE id = %s",
+                            [run.id])
+        self.Run.invalidate_model()
+        second._prune_points()
+        self.assertFalse(run.result_ids.point_ids)
+        self.assertTrue(run.points_pruned)
+        self.assertEqual(len(second.result_ids.point_ids), 5 * 14, "the latest done run always keeps its points")
+
+    def test_one_failing_product_never_fails_the_run(self):
+        run = self._queue_run()
+        while run.phase != "import":
+            self._call()
+            self.assertEqual(run.state, "running", run.log)
+        # A product deleted between training and saving: its result cannot be written.
+        doomed = self.p3
+        self.env["sales.forecast.history"].search([("product_id", "=", doomed.id)]).unlink()
+        doomed.unlink()
+        self._run_to_end(run)
+        self.assertEqual(run.state, "done", run.log)
+        self.assertEqual((run.series_done, run.series_failed), (4, 1))
+        self.assertIn(f"product #{doomed.id}", run.log)
+        self.assertIn("not saved", run.log)
+        self.assertEqual(len(run.result_ids), 4)
+
+    def test_no_two_runs_of_a_company_at_once(self):
+        first = self._queue_run()
+        with self.assertRaises(UserError):
+            self.Run.with_company(self.company).action_run_now()
+        second = self._queue_run()
+        first.write({"state": "running", "phase": "train"})
+        # Whoever tries (two workers at once, a script), the database refuses; users get its message.
+        with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.errors.ExclusionViolation) as caught, \
+                self.env.cr.savepoint():
+            second.write({"state": "running"})
+            second.flush_recordset()
+        self.assertIn("already running for this company", str(_as_validation_error(self.env, caught.exception)))
+        second.invalidate_recordset()
+        # Even with room for two runs, the cron leaves the second one queued while the first one runs.
+        self.param.set_param("sales_forecast_ai.max_parallel_runs", "2")
+        self.assertEqual(self.Run._start_queued_runs(), 0)
+        self.assertEqual(second.state, "queued")
+
+    def test_run_now_queues_and_triggers(self):
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)])
+        action = self.Run.with_company(self.company).action_run_now()
+        run = self.Run.browse(action["res_id"])
+        self.assertEqual((run.state, run.trigger, run.company_id), ("queued", "manual", self.company))
+        self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)]), triggers + 1)
+
+    def _start_with_fake_child(self, run):
+        """Start ``run`` with a stand-in child that only sleeps, so the test decides how it dies."""
+        fake = []
+
+        def spawn(work_dir, **kwargs):
+            fake.append(subprocess.Popen(["sleep", "120"], start_new_session=True))
+            return fake[-1]
+
+        with patch.object(sales_forecast_run_cron.job, "spawn", spawn):
+            self.Run._start_queued_runs()
+        self.addCleanup(lambda: fake[0].poll() is None and fake[0].kill())
+        self.assertEqual((run.state, run.phase, run.pid), ("running", "train", fake[0].pid))
+        return fake[0]
+
+    def test_killed_child_marks_the_run_failed(self):
+        run = self._queue_run()
+        child = self._start_with_fake_child(run)
+        done, remaining = self._call(budget=1)
+        self.assertEqual(run.state, "running", "a live child is waited for")
+        self.assertTrue(done and remaining)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        self._call(budget=1)
+        self.assertEqual(run.state, "failed")
+        self.assertIn("stopped without reporting", run.error_message)
+        self.assertTrue(run.date_end)
+
+    def test_silent_child_on_another_host_marks_the_run_failed(self):
+        run = self._queue_run()
+        self._start_with_fake_child(run)
+        run.host = "another-host"
+        progress = job.read_progress(run.work_dir) or {"pid": run.pid}
+        progress["heartbeat"] = time.time() - 3600
+        job.write_json(os.path.join(run.work_dir, job.PROGRESS_JSON), progress)
+        self.Run._recover_crashed_runs()
+        self.assertEqual(run.state, "failed")
+        self.assertIn("No sign of life", run.error_message)
+
+    def test_interrupted_saving_marks_the_run_failed(self):
+        run = self._queue_run()
+        self._start_with_fake_child(run)
+        run.phase = "import"
+        # Two calls started saving the same batch and never finished (worker killed by its limits).
+        job.write_json(os.path.join(run.work_dir, sales_forecast_run_cron.ATTEMPTS_FILE),
+                       {"step": "import:0", "count": 2})
+        self._call(budget=1)
+        self.assertEqual(run.state, "failed")
+        self.assertIn("interrupted 2 times", run.error_message)
+
+    def test_child_failure_is_reported_on_the_run(self):
+        run = self._queue_run(model_pool="no_such_model")
+        self._run_to_end(run)
+        self.assertEqual(run.state, "failed")
+        self.assertIn("exit code", run.error_message)
+        self.assertIn("no_such_model", run.log)
+
+    def test_nothing_to_forecast(self):
+        run = self._queue_run(company=self.other_company)
+        self._call()
+        self.assertEqual(run.state, "failed")
+        self.assertIn("nothing to forecast", run.error_message)
+
+    def test_cancel_stops_the_child(self):
+        run = self._queue_run()
+        child = self._start_with_fake_child(run)
+        run.action_cancel()
+        self.assertEqual(run.state, "cancelled")
+        self.assertEqual(child.wait(timeout=10), -signal.SIGTERM)
+        with self.assertRaises(UserError):
+            run.action_cancel()
+
+    def test_job_input_written_for_the_child(self):
+        run = self._queue_run()
+        self._start_with_fake_child(run)
+        panel, params = job.read_input(run.work_dir)
+        self.assertEqual(len(panel), 5)
+        self.assertEqual(panel.keys[0], (str(self.p1.id), str(self.wh1.id)))
+        self.assertEqual(params["horizon"], 14)
+        self.assertEqual(params["models"], ["naive", "seasonal_naive"])
+        self.assertEqual(params["extra"]["run_id"], run.id)
+        self.assertEqual(panel.country, "FR")
+        with open(os.path.join(run.work_dir, job.INPUT_JSON)) as fh:
+            self.assertEqual(json.load(fh)["end"], str(self.today - datetime.timedelta(days=1)))

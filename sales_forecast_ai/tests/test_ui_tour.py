@@ -1,0 +1,63 @@
+import re
+from unittest.mock import patch
+
+from odoo.tests import HttpCase, tagged
+from odoo.tests.common import ChromeBrowser
+
+from .dashboard_fixtures import create_forecast_fixture
+
+SCREENSHOT_SIGNAL = re.compile(r"^sfai_screenshot:(\w+)$")
+
+
+@tagged("post_install", "-at_install")
+class TestForecastDashboardTour(HttpCase):
+    # Tall enough for the whole dashboard to fit in one screenshot.
+    browser_size = "1440x1700"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.data = create_forecast_fixture(cls.env)
+
+    def _start_tour_with_screenshots(self, tour):
+        """Run ``tour``, saving a PNG each time it logs ``sfai_screenshot:<name>``; returns the names.
+
+        PNGs go to <--screenshots dir>/<db>/screenshots/sfai_<name>_<time>_<class>.png.
+        """
+        shots = []
+        handle_console = ChromeBrowser._handle_console
+
+        def handle_console_with_screenshots(browser, type, args=None, **kw):  # noqa: A002 - CDP's name
+            handle_console(browser, type, args=args, **kw)
+            value = args and args[0].get("value")
+            match = isinstance(value, str) and SCREENSHOT_SIGNAL.match(value)
+            if match:
+                shots.append(match.group(1))
+                browser.take_screenshot(prefix=f"sfai_{match.group(1)}_")
+
+        with patch.object(ChromeBrowser, "_handle_console", handle_console_with_screenshots):
+            self.start_tour("/odoo/sales-forecast", tour, login="admin")
+        return shots
+
+    def test_dashboard_tour(self):
+        shots = self._start_tour_with_screenshots("sales_forecast_ai_dashboard_tour")
+        self.assertEqual(shots, ["dashboard", "chart"])
+
+    def test_empty_dashboard(self):
+        runs = self.env["sales.forecast.run"].search([("company_id", "=", self.data["company"].id)])
+        runs.write({"state": "cancelled"})
+        runs.unlink()
+        shots = self._start_tour_with_screenshots("sales_forecast_ai_empty_dashboard_tour")
+        self.assertEqual(shots, ["empty_dashboard"])
+        queued = self.env["sales.forecast.run"].search([("company_id", "=", self.data["company"].id)])
+        self.assertEqual(queued.mapped("state"), ["queued"], "the Run now button queued one run")
+
+    def test_chart_from_url(self):
+        url = "/odoo/sales-forecast-chart?product_id=%d&warehouse_id=%d" % (
+            self.data["product_a"].id, self.data["warehouse_2"].id)
+        self.start_tour(url, "sales_forecast_ai_chart_url_tour", login="admin")
+
+    def test_chart_from_product_button(self):
+        template = self.data["product_a"].product_tmpl_id
+        self.start_tour(f"/odoo/product.template/{template.id}", "sales_forecast_ai_product_button_tour",
+                        login="admin")

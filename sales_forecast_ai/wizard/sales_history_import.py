@@ -1,0 +1,342 @@
+"""Import sales history from before Odoo: upload, map the columns, preview every problem, import.
+
+The import is all or nothing: a file with any problem (unknown product or warehouse, bad date,
+negative or non-numeric quantity, a duplicate row, a day already imported) writes nothing; the
+preview lists every problem by line so the file can be fixed in one go. Rows are written with one
+PostgreSQL COPY inside the request's transaction, so a million rows take seconds and a failure
+leaves no row behind.
+"""
+import base64
+import io
+import time
+
+import numpy as np
+import pandas as pd
+import psycopg2
+from markupsafe import Markup, escape
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from . import sales_history_parser as parser
+
+PREVIEW_PROBLEMS = 200  # problems shown in the preview; all of them are in the downloadable CSV
+
+
+class SalesHistoryImportColumn(models.TransientModel):
+    _name = "sales.history.import.column"
+    _description = "Sales History Import File Column"
+    _order = "position"
+
+    wizard_id = fields.Many2one("sales.history.import", required=True, ondelete="cascade")
+    name = fields.Char(required=True)
+    position = fields.Integer()
+    sample = fields.Char()
+
+    @api.depends("name", "sample")
+    def _compute_display_name(self):
+        for column in self:
+            column.display_name = f"{column.name} ({column.sample})" if column.sample else column.name
+
+
+class SalesHistoryImport(models.TransientModel):
+    _name = "sales.history.import"
+    _description = "Import Sales History"
+
+    state = fields.Selection([("upload", "Upload"), ("map", "Columns"), ("preview", "Preview"), ("done", "Done")],
+                             default="upload", required=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, default=lambda self: self.env.company)
+    data_file = fields.Binary("File", attachment=False, help="CSV (comma, semicolon, tab or pipe separated), "
+                              "optionally gzip-compressed, with a header line.")
+    filename = fields.Char()
+    column_ids = fields.One2many("sales.history.import.column", "wizard_id")
+    date_column_id = fields.Many2one("sales.history.import.column", "Date Column",
+                                     domain="[('wizard_id', '=', id)]")
+    item_column_id = fields.Many2one("sales.history.import.column", "Product Column",
+                                     domain="[('wizard_id', '=', id)]",
+                                     help="Matched to products by internal reference, then barcode, then name.")
+    store_column_id = fields.Many2one("sales.history.import.column", "Warehouse Column",
+                                      domain="[('wizard_id', '=', id)]",
+                                      help="Matched to warehouses by short name (code), then name. Leave empty to "
+                                           "import every row into the default warehouse.")
+    quantity_column_id = fields.Many2one("sales.history.import.column", "Quantity Column",
+                                         domain="[('wizard_id', '=', id)]")
+    default_warehouse_id = fields.Many2one("stock.warehouse", domain="[('company_id', '=', company_id)]",
+                                           help="Warehouse of every row when the file has no warehouse column.")
+    date_format = fields.Selection([("auto", "Detect"), ("iso", "YYYY-MM-DD"), ("dmy", "DD/MM/YYYY"),
+                                    ("mdy", "MM/DD/YYYY")], default="auto", required=True)
+    row_count = fields.Integer("Rows", readonly=True)
+    valid_count = fields.Integer("Rows Without Problem", readonly=True)
+    problem_count = fields.Integer("Problems", readonly=True)
+    summary_html = fields.Html("Preview", readonly=True, sanitize=False)
+    problems_file = fields.Binary("All Problems (CSV)", attachment=False, readonly=True)
+    problems_filename = fields.Char()
+    import_batch = fields.Char(readonly=True)
+    imported_count = fields.Integer(readonly=True)
+
+    # -- steps ----------------------------------------------------------------------------------
+    def action_read_columns(self):
+        """Upload -> mapping: read the header and a few rows, guess which column is which."""
+        self.ensure_one()
+        raw = self._read_raw(nrows=5)
+        self.column_ids.unlink()
+        columns = self.env["sales.history.import.column"].create([
+            {"wizard_id": self.id, "name": name, "position": i,
+             "sample": ", ".join(v for v in raw[name].head(3) if v)[:60]}
+            for i, name in enumerate(raw.columns)])
+        by_name = {c.name: c for c in columns}
+        guess = parser.guess_columns(raw.columns)
+        self.write({
+            "state": "map",
+            "date_column_id": by_name[guess["date"]].id if guess["date"] else False,
+            "item_column_id": by_name[guess["item"]].id if guess["item"] else False,
+            "store_column_id": by_name[guess["store"]].id if guess["store"] else False,
+            "quantity_column_id": by_name[guess["quantity"]].id if guess["quantity"] else False,
+        })
+        return self._reopen()
+
+    def action_preview(self):
+        """Mapping -> preview: check every row, count, list the problems."""
+        self.ensure_one()
+        started = time.perf_counter()
+        rows, problems, info = self._check_file()
+        valid_lines = len(rows) - problems["line"].nunique()
+        self.write({
+            "state": "preview",
+            "row_count": len(rows),
+            "valid_count": valid_lines,
+            "problem_count": len(problems),
+            "summary_html": self._render_summary(rows, problems, info, time.perf_counter() - started),
+            "problems_file": base64.b64encode(parser.problems_csv(problems)) if len(problems) else False,
+            "problems_filename": f"problems_{self.filename or 'import'}.csv" if len(problems) else False,
+        })
+        return self._reopen()
+
+    def action_import(self):
+        """Preview -> done: check again (the file is the truth, not the preview) and write everything or
+        nothing."""
+        self.ensure_one()
+        History = self.env["sales.forecast.history"]
+        History.check_access("create")
+        rows, problems, __ = self._check_file()
+        if len(problems):
+            raise UserError(_("Nothing was imported: the file has %(n)s problem(s), the first on line %(line)s "
+                              "(%(problem)s). Fix the file and preview it again.", n=len(problems),
+                              line=problems["line"].iloc[0], problem=problems["problem"].iloc[0]))
+        batch = "%s %s" % (fields.Datetime.now().strftime("%Y-%m-%d %H:%M:%S"), self.filename or _("import"))
+        self._copy_rows(rows, batch)
+        History.invalidate_model()
+        self.write({"state": "done", "import_batch": batch, "imported_count": len(rows)})
+        return self._reopen()
+
+    def action_back(self):
+        self.ensure_one()
+        self.state = {"preview": "map", "map": "upload"}.get(self.state, "upload")
+        return self._reopen()
+
+    def action_view_imported(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sales_forecast_ai.action_sales_forecast_history")
+        action["domain"] = [("import_batch", "=", self.import_batch)]
+        return action
+
+    # -- checking -------------------------------------------------------------------------------
+    def _read_raw(self, nrows=None):
+        if not self.data_file:
+            raise UserError(_("Choose a file to import."))
+        try:
+            return parser.read_table(base64.b64decode(self.data_file), nrows=nrows)
+        except parser.FileError as exc:
+            raise UserError(_("This file cannot be imported: %s", exc)) from None
+
+    def _check_file(self):
+        """(rows with product/warehouse ids, problems, info) for the whole file."""
+        if not self.store_column_id and not self.default_warehouse_id:
+            raise UserError(_("Choose the warehouse column, or a default warehouse for every row."))
+        raw = self._read_raw()
+        columns = {"date": self.date_column_id.name, "item": self.item_column_id.name,
+                   "store": self.store_column_id.name or None, "quantity": self.quantity_column_id.name}
+        try:
+            rows, problems, info = parser.parse(raw, columns, self.date_format,
+                                                today=fields.Date.context_today(self))
+        except parser.FileError as exc:
+            raise UserError(_("This file cannot be imported: %s", exc)) from None
+        found = [problems]
+        rows["product_id"], found_items = self._match(rows, "item", self._match_products, columns["item"])
+        found.append(found_items)
+        if columns["store"]:
+            rows["warehouse_id"], found_stores = self._match(rows, "store", self._match_warehouses, columns["store"])
+            found.append(found_stores)
+        else:
+            rows["warehouse_id"] = self.default_warehouse_id.id
+        found.append(self._find_same_day(rows, columns["date"]))
+        found.append(self._find_already_imported(rows, columns["date"]))
+        return rows, parser.concat_problems(found), info
+
+    def _find_same_day(self, rows, date_column):
+        """Different texts naming the same product and warehouse on one day ("A-01" and its barcode):
+        two rows for one day would count the day twice. Same texts are already the parser's duplicates."""
+        ok = rows[(rows["product_id"] > 0) & (rows["warehouse_id"] > 0) & rows["date"].notna()]
+        keys = ["product_id", "warehouse_id", "date"]
+        same_ids = ok.duplicated(keys, keep="first")
+        same_text = ok.duplicated(["date", "item", "store"], keep="first")
+        hits = ok[same_ids & ~same_text]
+        if not len(hits):
+            return pd.DataFrame(columns=["line", "column", "value", "problem"])
+        first = ok.groupby(keys)["line"].min()
+        first_lines = first.reindex(pd.MultiIndex.from_frame(hits[keys])).to_numpy()
+        return pd.DataFrame({"line": hits["line"].to_numpy(), "column": date_column,
+                             "value": hits["date"].dt.strftime("%Y-%m-%d").to_numpy(),
+                             "problem": [_("same product, warehouse and day as line %s", n) for n in first_lines]})
+
+    def _match(self, rows, key, matcher, column):
+        """Ids per row (0 when unmatched) and the problems of unmatched rows; one lookup per distinct value."""
+        uniq = list(rows[key].cat.categories)
+        codes = rows[key].cat.codes.to_numpy()
+        ids, reasons = matcher([u for u in uniq if u])
+        uniq_ids = np.array([ids.get(u, 0) for u in uniq], dtype=np.int64)
+        bad = ((uniq_ids == 0) & np.array([u != "" for u in uniq], dtype=bool))[codes]
+        problems = pd.DataFrame({
+            "line": rows["line"].to_numpy()[bad], "column": column,
+            "value": np.array(uniq, dtype=object)[codes[bad]],
+            "problem": np.array([reasons.get(u, _("unknown")) for u in uniq], dtype=object)[codes[bad]]})
+        return uniq_ids[codes], problems
+
+    def _match_products(self, items):
+        """Item text -> product id, by internal reference, then barcode, then name (each must be unique)."""
+        Product = self.env["product.product"].with_company(self.company_id)
+        base = [("company_id", "in", [self.company_id.id, False])]
+        ids, reasons, left = {}, {}, list(items)
+        for field in ("default_code", "barcode", "name"):
+            if not left:
+                break
+            found = {}
+            for chunk in range(0, len(left), 20000):
+                for product in Product.search_read(base + [(field, "in", left[chunk:chunk + 20000])], [field]):
+                    found.setdefault(product[field], []).append(product["id"])
+            for value, product_ids in found.items():
+                if len(product_ids) == 1:
+                    ids[value] = product_ids[0]
+                else:
+                    reasons[value] = _("ambiguous product: %(n)s products have this %(field)s", n=len(product_ids),
+                                       field=Product._fields[field].string.lower())
+            left = [v for v in left if v not in ids and v not in reasons]
+        for value in left:
+            reasons[value] = _("unknown product (no internal reference, barcode or name is %s)", value)
+        return ids, reasons
+
+    def _match_warehouses(self, stores):
+        """Store text -> warehouse id, by short name (code) then name, ignoring case."""
+        warehouses = self.env["stock.warehouse"].search([("company_id", "=", self.company_id.id)])
+        ids, reasons = {}, {}
+        for value in stores:
+            for field in ("code", "name"):
+                hits = warehouses.filtered(lambda w: (w[field] or "").strip().lower() == value.lower())
+                if len(hits) == 1:
+                    ids[value] = hits.id
+                    break
+                if len(hits) > 1:
+                    reasons[value] = _("ambiguous warehouse: %s warehouses match", len(hits))
+                    break
+            else:
+                reasons[value] = _("unknown warehouse (no warehouse of %(company)s has the code or name %(value)s)",
+                                   company=self.company_id.name, value=value)
+        return ids, reasons
+
+    def _find_already_imported(self, rows, date_column):
+        """Rows whose product, warehouse and day were imported before (importing twice doubles demand)."""
+        ok = rows[(rows["product_id"] > 0) & (rows["warehouse_id"] > 0) & rows["date"].notna()]
+        empty = pd.DataFrame(columns=["line", "column", "value", "problem"])
+        if not len(ok):
+            return empty
+        self.env["sales.forecast.history"].flush_model()
+        self.env.cr.execute(
+            """SELECT product_id, warehouse_id, date, import_batch FROM sales_forecast_history
+                WHERE company_id = %s AND product_id = ANY(%s) AND date BETWEEN %s AND %s""",
+            [self.company_id.id, [int(p) for p in ok["product_id"].unique()], ok["date"].min().date(),
+             ok["date"].max().date()])
+        existing = pd.DataFrame(self.env.cr.fetchall(), columns=["product_id", "warehouse_id", "date", "batch"])
+        if not len(existing):
+            return empty
+        existing["date"] = pd.to_datetime(existing["date"])
+        hits = ok.merge(existing, on=["product_id", "warehouse_id", "date"], how="inner")
+        return pd.DataFrame({"line": hits["line"].to_numpy(), "column": date_column,
+                             "value": hits["date"].dt.strftime("%Y-%m-%d").to_numpy(),
+                             "problem": [_("already imported (batch %s)", b) for b in hits["batch"]]})
+
+    # -- writing --------------------------------------------------------------------------------
+    def _copy_rows(self, rows, batch):
+        """COPY the varying columns into a temporary table, then one INSERT adds the constant ones."""
+        days = rows["date"].to_numpy().astype("datetime64[D]").astype(np.int64)  # days since 1970-01-01
+        frame = pd.DataFrame({"product_id": rows["product_id"].astype(np.int64),
+                              "warehouse_id": rows["warehouse_id"].astype(np.int64), "day": days,
+                              "quantity": rows["quantity"].astype(float)})
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False, header=False)
+        buffer.seek(0)
+        History = self.env["sales.forecast.history"]
+        History.flush_model()
+        cr = self.env.cr
+        cr.execute("CREATE TEMP TABLE sfai_history_import (product_id int, warehouse_id int, day int, "
+                   "quantity float8) ON COMMIT DROP")
+        # Like Odoo's own COPY (models._insert_xmlids): no async wait callback during COPY FROM.
+        callback = psycopg2.extensions.get_wait_callback()
+        psycopg2.extensions.set_wait_callback(None)
+        try:
+            cr.copy_expert("COPY sfai_history_import FROM STDIN WITH (FORMAT csv)", buffer)
+        finally:
+            psycopg2.extensions.set_wait_callback(callback)
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute("""
+                    INSERT INTO sales_forecast_history (company_id, product_id, warehouse_id, date, quantity,
+                                                        import_batch, import_file,
+                                                        create_uid, create_date, write_uid, write_date)
+                    SELECT %s, product_id, warehouse_id, DATE '1970-01-01' + day, quantity, %s, %s,
+                           %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC'
+                      FROM sfai_history_import
+                """, [self.company_id.id, batch, self.filename or "", self.env.uid, self.env.uid])
+        except psycopg2.IntegrityError as exc:
+            raise UserError(_("Nothing was imported: the database refused the rows (%s).",
+                              str(exc).strip().splitlines()[0])) from None
+        finally:
+            cr.execute("DROP TABLE IF EXISTS sfai_history_import")
+
+    # -- display --------------------------------------------------------------------------------
+    def _render_summary(self, rows, problems, info, seconds):
+        ok = rows[(rows["product_id"] > 0) & (rows["warehouse_id"] > 0) & rows["date"].notna()]
+        facts = [
+            (_("Rows"), f"{len(rows):,}"),
+            (_("Rows without problem"), f"{len(rows) - problems['line'].nunique():,}"),
+            (_("Products"), f"{ok['product_id'].nunique():,}"),
+            (_("Warehouses"), f"{ok['warehouse_id'].nunique():,}"),
+            (_("Dates"), f"{ok['date'].min():%Y-%m-%d} - {ok['date'].max():%Y-%m-%d}" if len(ok) else "-"),
+            (_("Total quantity"), f"{np.nansum(ok['quantity'].to_numpy()):,.2f}"),
+            (_("Date format"), info.get("date_format", "").upper()),
+            (_("Checked in"), f"{seconds:.1f} s"),
+        ]
+        html = Markup('<table class="table table-sm o_sfai_import_facts">%s</table>') % Markup("").join(
+            Markup("<tr><th>%s</th><td>%s</td></tr>") % (k, v) for k, v in facts)
+        if not len(problems):
+            return html + Markup('<div class="alert alert-success">%s</div>') % _(
+                "No problem found: every row can be imported.")
+        counts = problems["problem"].str.replace(r" \(.*$| of line \d+.*$|: .*$", "", regex=True).value_counts()
+        html += Markup('<div class="alert alert-danger">%s</div>') % _(
+            "%(n)s problem(s) on %(lines)s line(s). Nothing will be imported until the file is fixed; download "
+            "the full list below.", n=len(problems), lines=problems["line"].nunique())
+        html += Markup('<table class="table table-sm"><tr><th>%s</th><th>%s</th></tr>%s</table>') % (
+            _("Problem"), _("Rows"), Markup("").join(
+                Markup("<tr><td>%s</td><td>%s</td></tr>") % (k, f"{v:,}") for k, v in counts.items()))
+        shown = problems.head(PREVIEW_PROBLEMS)
+        html += Markup('<table class="table table-sm table-striped"><tr><th>%s</th><th>%s</th><th>%s</th>'
+                       '<th>%s</th></tr>%s</table>') % (
+            _("Line"), _("Column"), _("Value"), _("Problem"), Markup("").join(
+                Markup("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>") % tuple(map(escape, r))
+                for r in shown.itertuples(index=False)))
+        if len(problems) > PREVIEW_PROBLEMS:
+            html += Markup("<p>%s</p>") % _("... and %s more in the CSV.", len(problems) - PREVIEW_PROBLEMS)
+        return html
+
+    def _reopen(self):
+        return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
+                "views": [(False, "form")], "target": "new", "name": _("Import Sales History")}
