@@ -16,7 +16,7 @@ from .backtest import MIN_TRAIN
 from .insights import confidence, trend
 from .models import REGISTRY
 from .results import SeriesResult
-from .selection import FALLBACK_CHAIN, Choice, choose, eligible, fallback_order
+from .selection import FALLBACK_CHAIN, Choice, choose, eligible, fallback_order, group_defaults
 
 # Without a backtest (folds=0), the default pick in this order.
 DEFAULT_ORDER = ("ensemble", "harmonic", "ets", "theta", "seasonal_naive", "moving_average", "naive")
@@ -42,6 +42,10 @@ def build_series_results(panel, horizon, levels, metric, ran, classes, groups, m
     min_hist = {name: _min_history(bt.fitted.get(name), name, m) for name in ran}
     families = {name: REGISTRY[name].family for name in ran}
     results, champions = [], [None] * n
+    suited = [[name for name in ran if eligible(name, families[name], c)] for c in classes]
+    defaults = group_defaults(per_model, metric, groups, lambda i: suited[i]) if per_model else {}
+    for g, name in sorted(defaults.items()):
+        log.append(f"default champion for {g} demand: {name} (best pooled {metric} of the group)")
     for i, (key, y) in enumerate(zip(panel.keys, panel.values)):
         sr = SeriesResult(key=key, demand_class=classes[i], dates=dates, history_mean=float(y.mean()) if len(y) else 0.0)
         notes = []
@@ -59,8 +63,7 @@ def build_series_results(panel, horizon, levels, metric, ran, classes, groups, m
             continue
         if np.ptp(y) == 0:
             notes.append(f"constant history ({y[0]:g} per {_unit(freq, 1)[2:]})")
-        candidates = [name for name in ran
-                      if eligible(name, families[name], classes[i]) and len(y) >= min_hist[name]]
+        candidates = [name for name in suited[i] if len(y) >= min_hist[name]]
         available = [name for name in ran if np.isfinite(bt.final[name][i]).all()]
         sr.scores = {name: {k: float(v[i]) for k, v in per_model[name].items()} for name in per_model}
         backtested = bool(valid[:, i].any()) if len(valid) else False
@@ -69,7 +72,7 @@ def build_series_results(panel, horizon, levels, metric, ran, classes, groups, m
             choice = Choice(order[0] if order else None, "no backtest requested (folds=0): default choice",
                         [(name, float("nan")) for name in order])
         elif backtested:
-            choice = choose(sr.scores, metric, candidates)
+            choice = choose(sr.scores, metric, candidates, defaults.get(groups[i]))
         else:
             choice = Choice(None, "")
             sr.status = "short_history"

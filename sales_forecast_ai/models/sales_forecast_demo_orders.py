@@ -106,7 +106,9 @@ class SalesForecastDemo(models.AbstractModel):
             return [sequence.next_by_id() for _ in range(count)]
         self.env.cr.execute(
             SQL("SELECT nextval(%s) FROM generate_series(1, %s)", f"ir_sequence_{sequence.id:03d}", count))
-        return [sequence.get_next_char(number) for (number,) in self.env.cr.fetchall()]
+        # What get_next_char() does for each number, with the prefix/suffix interpolated once.
+        prefix, suffix = sequence._get_prefix_suffix()
+        return [f"{prefix}{number:0{sequence.padding}d}{suffix}" for (number,) in self.env.cr.fetchall()]
 
     def _demo_clone_lines(self, rows):
         """rows: (order id, prototype line id, sequence, quantity, discount %)."""

@@ -153,7 +153,7 @@ class SalesForecastRun(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("sales_forecast_ai.action_sales_forecast_result")
         action["domain"] = [("run_id", "=", self.id)]
-        action["context"] = {"search_default_group_status": 0}
+        action["context"] = {}  # not only the latest run's results: this run's
         action["display_name"] = _("Results of %s", self.name)
         return action
 

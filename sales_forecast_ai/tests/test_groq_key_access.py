@@ -94,7 +94,7 @@ class TestGroqKeyRpc(HttpCase):
             "default_get": ("res.config.settings", "default_get", [[KEY_FIELD, "forecast_horizon_days"]]),
             "web_read": ("res.config.settings", "web_read", [[self.settings_id]], {"specification": spec}),
             "read": ("res.config.settings", "read", [[self.settings_id], [KEY_FIELD]]),
-            "onchange": ("res.config.settings", "onchange", [{}, [], spec]),
+            "onchange": ("res.config.settings", "onchange", [[], {}, [], spec]),
             "fields_get": ("res.config.settings", "fields_get", [], {"attributes": ["type"]}),
             "get_views": ("res.config.settings", "get_views", [[[False, "form"]]]),
             "get_param": ("ir.config_parameter", "get_param", [KEY_PARAM]),
@@ -116,6 +116,6 @@ class TestGroqKeyRpc(HttpCase):
         # Same calls, as an administrator: proves the calls above would expose the key if allowed.
         self.authenticate("sfai_admin", "sfai_admin")
         calls = self._calls()
-        for name in ("default_get", "web_read", "read", "get_param"):
+        for name in ("default_get", "web_read", "read", "onchange", "get_param"):
             body = json.loads(self._call_kw(*calls[name]))
             self.assertIn(SECRET, json.dumps(body["result"]), name)

@@ -185,9 +185,10 @@ class SalesHistoryImport(models.TransientModel):
             return pd.DataFrame(columns=["line", "column", "value", "problem"])
         first = ok.groupby(keys)["line"].min()
         first_lines = first.reindex(pd.MultiIndex.from_frame(hits[keys])).to_numpy()
+        template = _("same product, warehouse and day as line %s")  # translated once, not per row
         return pd.DataFrame({"line": hits["line"].to_numpy(), "column": date_column,
                              "value": hits["date"].dt.strftime("%Y-%m-%d").to_numpy(),
-                             "problem": [_("same product, warehouse and day as line %s", n) for n in first_lines]})
+                             "problem": [template % n for n in first_lines]})
 
     def _match(self, rows, key, matcher, column):
         """Ids per row (0 when unmatched) and the problems of unmatched rows; one lookup per distinct value."""
@@ -195,11 +196,12 @@ class SalesHistoryImport(models.TransientModel):
         codes = rows[key].cat.codes.to_numpy()
         ids, reasons = matcher([u for u in uniq if u])
         uniq_ids = np.array([ids.get(u, 0) for u in uniq], dtype=np.int64)
+        unknown = _("unknown")
         bad = ((uniq_ids == 0) & np.array([u != "" for u in uniq], dtype=bool))[codes]
         problems = pd.DataFrame({
             "line": rows["line"].to_numpy()[bad], "column": column,
             "value": np.array(uniq, dtype=object)[codes[bad]],
-            "problem": np.array([reasons.get(u, _("unknown")) for u in uniq], dtype=object)[codes[bad]]})
+            "problem": np.array([reasons.get(u, unknown) for u in uniq], dtype=object)[codes[bad]]})
         return uniq_ids[codes], problems
 
     def _match_products(self, items):
@@ -260,9 +262,10 @@ class SalesHistoryImport(models.TransientModel):
             return empty
         existing["date"] = pd.to_datetime(existing["date"])
         hits = ok.merge(existing, on=["product_id", "warehouse_id", "date"], how="inner")
+        template = _("already imported (batch %s)")
         return pd.DataFrame({"line": hits["line"].to_numpy(), "column": date_column,
                              "value": hits["date"].dt.strftime("%Y-%m-%d").to_numpy(),
-                             "problem": [_("already imported (batch %s)", b) for b in hits["batch"]]})
+                             "problem": [template % b for b in hits["batch"]]})
 
     # -- writing --------------------------------------------------------------------------------
     def _copy_rows(self, rows, batch):

@@ -8,6 +8,19 @@ from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 
 MODULE = "sales_forecast_ai"
+# What an uninstall must remove even where ir.model.data no longer points at it.
+ORPHAN_QUERIES = [
+    ("a forecast cron", "SELECT count(*) FROM ir_cron c JOIN ir_act_server s ON s.id = c.ir_actions_server_id "
+                        "JOIN ir_model m ON m.id = s.model_id WHERE m.model LIKE 'sales.forecast%'"),
+    ("the top menu", "SELECT count(*) FROM ir_ui_menu WHERE name->>'en_US' = 'Sales Forecast'"),
+    ("a window action on a forecast model",
+     "SELECT count(*) FROM ir_act_window WHERE res_model LIKE 'sales.forecast%'"),
+    ("a client action", "SELECT count(*) FROM ir_act_client WHERE tag LIKE 'sales_forecast_ai.%'"),
+    ("a forecast model", "SELECT count(*) FROM ir_model WHERE model LIKE 'sales.forecast%'"),
+    ("a forecast table", "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'sales_forecast%'"),
+    ("a forecast group",
+     "SELECT count(*) FROM res_groups WHERE name->>'en_US' IN ('Forecast User', 'Forecast Manager')"),
+]
 
 
 def _env(cr):
@@ -48,7 +61,8 @@ def test_uninstall_leaves_no_orphans():
         env = _env(cr)
         owned = env["ir.model.data"].search([("module", "=", MODULE)])
         kinds = set(owned.mapped("model"))
-        assert {"ir.ui.menu", "res.groups"} <= kinds, f"nothing to check: module owns only {sorted(kinds)}"
+        expected = {"ir.ui.menu", "res.groups", "ir.cron", "ir.actions.act_window", "ir.actions.client"}
+        assert expected <= kinds, f"nothing to check: the module owns only {sorted(kinds)}"
         with _outside_test_mode():
             env["ir.module.module"].search([("name", "=", MODULE)]).button_immediate_uninstall()
 
@@ -56,18 +70,6 @@ def test_uninstall_leaves_no_orphans():
         env = _env(cr)
         assert env["ir.module.module"].search([("name", "=", MODULE)]).state == "uninstalled"
         assert not env["ir.model.data"].search([("module", "=", MODULE)])
-        cr.execute("SELECT count(*) FROM ir_cron c JOIN ir_act_server s ON s.id = c.ir_actions_server_id "
-                   "JOIN ir_model m ON m.id = s.model_id WHERE m.model LIKE 'sales.forecast%%'")
-        assert cr.fetchone()[0] == 0, "a forecast cron survived the uninstall"
-        cr.execute("SELECT count(*) FROM ir_ui_menu WHERE name->>'en_US' = 'Sales Forecast'")
-        assert cr.fetchone()[0] == 0, "the top menu survived the uninstall"
-        cr.execute("SELECT count(*) FROM ir_act_window WHERE res_model LIKE 'sales.forecast%%'")
-        assert cr.fetchone()[0] == 0, "a window action on a forecast model survived the uninstall"
-        cr.execute("SELECT count(*) FROM ir_act_client WHERE tag LIKE 'sales_forecast_ai.%%'")
-        assert cr.fetchone()[0] == 0, "a client action survived the uninstall"
-        cr.execute("SELECT count(*) FROM ir_model WHERE model LIKE 'sales.forecast%%'")
-        assert cr.fetchone()[0] == 0, "a forecast model survived the uninstall"
-        cr.execute("SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'sales_forecast%%'")
-        assert cr.fetchone()[0] == 0, "a forecast table survived the uninstall"
-        cr.execute("SELECT count(*) FROM res_groups WHERE name->>'en_US' IN ('Forecast User', 'Forecast Manager')")
-        assert cr.fetchone()[0] == 0, "a forecast group survived the uninstall"
+        for what, sql in ORPHAN_QUERIES:
+            cr.execute(sql)
+            assert cr.fetchone()[0] == 0, f"{what} survived the uninstall"

@@ -35,6 +35,7 @@ class GlobalNetwork(Forecaster):
 
     family = "neural"
     is_global = True
+    refit_per_origin = False  # trained once per run; later origins only forward()
     arch = "mlp"
     # Windows sampled for training; the LSTM's steps cost ~6x the MLP's, so it samples fewer.
     default_max_windows = 30_000

@@ -10,8 +10,9 @@ with a weekly cycle instead:
 
 Two more savings, both honest in a backtest:
 
-* only the last ``max_history`` observations are used (default one year of days, three of
-  weeks, five of months): a weekly pattern does not need five years to be estimated;
+* only the last ``max_history`` observations are used (ets: a year of days, three of weeks,
+  five of months; theta, whose optimiser is slower per observation: half a year of days, two
+  years of weeks, four of months): a weekly pattern does not need five years to be estimated;
 * parameters are estimated once, at the earliest backtest origin, and ``forward()`` then only
   re-runs the filter with those parameters on the newer data (later origins and the final
   forecast). The backtest therefore scores exactly the procedure that makes the final forecast.
@@ -31,16 +32,14 @@ import numpy as np
 from ..panel import Panel
 from .base import Forecaster, _clean, register
 
-MAX_HISTORY = {7: 365, 52: 156, 12: 60}  # keyed by season length: days, weeks, months
-
-
 class _StatsforecastModel(Forecaster):
     family = "statistical"
     refit_per_origin = False
+    MAX_HISTORY = {7: 365, 52: 156, 12: 60}  # keyed by season length: days, weeks, months
 
     def __init__(self, season_length: int = 7, seed: int = 0, max_history: int | None = None, **params):
         super().__init__(season_length=season_length, seed=seed, **params)
-        self.max_history = int(max_history or MAX_HISTORY.get(season_length, 5 * season_length))
+        self.max_history = int(max_history or self.MAX_HISTORY.get(season_length, 5 * season_length))
         self.failures: dict[int, str] = {}
 
     @property
@@ -146,6 +145,7 @@ class Theta(_StatsforecastModel):
     """The standard Theta method via statsforecast (theta = 2, multiplicative deseasonalising)."""
 
     name = "theta"
+    MAX_HISTORY = {7: 182, 52: 104, 12: 48}
 
     def _make(self):
         from statsforecast.models import Theta as _SFTheta

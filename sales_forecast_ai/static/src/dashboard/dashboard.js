@@ -145,9 +145,14 @@ export class SalesForecastDashboard extends Component {
         if (!seconds) {
             return "–";
         }
-        return seconds < 60
-            ? `${formatFloat(seconds, { digits: [false, 0] })} s`
-            : formatDuration(seconds, false);
+        // Runs last seconds to minutes; "1m" alone would hide half of a 97 s run.
+        if (seconds < 60) {
+            return `${Math.round(seconds)}s`;
+        }
+        if (seconds < 3600) {
+            return `${Math.floor(seconds / 60)}m ${Math.round(seconds % 60)}s`;
+        }
+        return formatDuration(seconds, false);
     }
 
     formatShare(share) {
@@ -156,11 +161,17 @@ export class SalesForecastDashboard extends Component {
 
     get kpiCards() {
         const kpis = this.state.overview.kpis;
+        const units = _t("units forecast");
         return [
-            { key: "products", label: _t("Products forecast"), value: formatUnits(kpis.products), hint: _t("%s series", kpis.series) },
-            { key: "total_7", label: _t("Next 7 days"), value: formatUnits(kpis.total_7), hint: _t("units forecast") },
-            { key: "total_30", label: _t("Next 30 days"), value: formatUnits(kpis.total_30), hint: _t("units forecast") },
-            { key: "total_90", label: _t("Next 90 days"), value: formatUnits(kpis.total_90), hint: _t("units forecast") },
+            {
+                key: "products",
+                label: _t("Products forecast"),
+                value: formatUnits(kpis.products),
+                hint: _t("%s series", kpis.series),
+            },
+            { key: "total_7", label: _t("Next 7 days"), value: formatUnits(kpis.total_7), hint: units },
+            { key: "total_30", label: _t("Next 30 days"), value: formatUnits(kpis.total_30), hint: units },
+            { key: "total_90", label: _t("Next 90 days"), value: formatUnits(kpis.total_90), hint: units },
         ];
     }
 
