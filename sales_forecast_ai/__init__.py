@@ -3,3 +3,4 @@
 # without Odoo) only the pure-Python engine is usable, so nothing here may import odoo.
 if __name__.startswith("odoo.addons."):
     from . import controllers, models, wizard  # noqa: F401
+    from .hooks import uninstall_hook  # noqa: F401

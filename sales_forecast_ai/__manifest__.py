@@ -40,6 +40,7 @@ baselines in a rolling-origin backtest; each product gets the model that wins.
         "web.assets_backend": ["sales_forecast_ai/static/src/**/*"],
         "web.assets_tests": ["sales_forecast_ai/static/tests/tours/**/*"],
     },
+    "uninstall_hook": "uninstall_hook",
     "application": True,
     "installable": True,
 }

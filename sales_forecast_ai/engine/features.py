@@ -39,6 +39,10 @@ DEFAULT_HORIZON = {"D": 30, "W": 13, "M": 6}
 # Validation origins per series (the most recent ones); a week of daily origins covers every weekday.
 VAL_ORIGINS = {"D": 7, "W": 4, "M": 2}
 SEQ_CHANNELS = 2
+# Inputs and training targets are relative to the recent mean; a wholesale order of 1,000 after
+# weeks of 1s is 1,000x that and would swamp a squared loss. Clip both (see training_targets).
+MAX_RELATIVE_INPUT = 20.0
+TARGET_QUANTILE, MIN_TARGET_CAP = 0.995, 5.0
 
 
 # -- calendar ---------------------------------------------------------------------------------
@@ -223,7 +227,8 @@ class PanelWindows:
         avail = np.isfinite(ly_future).mean(axis=1)
         fut = np.hstack([
             self.cal_static[c + 1], self.cal_holiday[steps],
-            np.nan_to_num(ly_future, nan=0.0), np.nan_to_num(ly_now, nan=0.0)[:, None], avail[:, None],
+            np.clip(np.nan_to_num(ly_future, nan=0.0), 0.0, MAX_RELATIVE_INPUT),
+            np.clip(np.nan_to_num(ly_now, nan=0.0), 0.0, MAX_RELATIVE_INPUT)[:, None], avail[:, None],
             (np.log1p(scale) / 5.0)[:, None],
         ])
         target = None
@@ -263,3 +268,14 @@ def training_split(pw: PanelWindows, rng: np.random.Generator, max_windows: int,
     tr = pw.sample(*tr, max_windows, rng)
     va = pw.sample(*va, max(max_windows // 4, 1), rng)
     return tr[0], tr[1], va[0], va[1]
+
+
+def target_cap(target: np.ndarray) -> float:
+    """Cap on scaled training targets: their 99.5th percentile, never below 5x the recent mean.
+
+    Smooth sellers never reach it; it only stops rare huge orders of intermittent series from
+    dominating what the network learns for everyone (their forecast is capped at that multiple).
+    """
+    if not target.size:
+        return MIN_TARGET_CAP
+    return float(max(MIN_TARGET_CAP, np.quantile(target, TARGET_QUANTILE)))

@@ -4,8 +4,8 @@ Two folds give each series only 2 x h residuals, far too few for its own 95% ban
 residual is made scale-free, ``r = (actual - forecast) / scale`` with ``scale`` the series'
 in-sample seasonal-naive MAE at that origin (``metrics.mase_scale``), and the residuals of one
 model are pooled across series, separately for regular (smooth/erratic) and intermittent
-(intermittent/lumpy) demand, and per horizon step (a few neighbouring steps pooled, bands never
-narrowing with the horizon). The band of level L at step j is
+(intermittent/lumpy) demand, and per horizon step (neighbouring steps pooled until ``MIN_POINTS`` residuals back each
+quantile; an isotonic fit keeps bands from narrowing with the horizon). The band of level L at step j is
 
     forecast + scale * [q_lo(j), q_hi(j)]
 
@@ -25,7 +25,7 @@ import numpy as np
 
 from .segmentation import is_intermittent
 
-MIN_POINTS = 200  # residuals behind one step's quantile; fewer: pool more neighbouring steps
+MIN_POINTS = 1000  # residuals behind one step's quantile; fewer: pool more neighbouring steps
 MIN_ROWS = 20  # series x folds behind a demand group; fewer: the group uses all residuals
 ALL = "all"
 
@@ -34,14 +34,29 @@ def interval_group(demand_class: str) -> str:
     return "intermittent" if is_intermittent(demand_class) else "regular"
 
 
-def _conformal_quantile(values: np.ndarray, p: float) -> float:
-    """Quantile at ``p`` with the finite-sample correction of split conformal prediction."""
+def _conformal_bounds(values: np.ndarray, level: float) -> tuple[float, float]:
+    """Lower and upper bound of the central ``level``% of ``values`` with the finite-sample
+    correction of split conformal prediction: the k-th largest and k-th smallest values,
+    k = n + 1 - ceil((n + 1)(1 - a)), a = (1 - level/100) / 2 per tail."""
     n = len(values)
-    if p >= 0.5:
-        q = min(np.ceil((n + 1) * p) / n, 1.0)
-        return float(np.quantile(values, q, method="higher"))
-    q = max(np.floor((n + 1) * p) / n, 0.0)
-    return float(np.quantile(values, q, method="lower"))
+    k_hi = int(min(max(np.ceil((n + 1) * (1.0 - (1.0 - level / 100.0) / 2.0) - 1e-9), 1), n))
+    k_lo = n + 1 - k_hi
+    part = np.partition(values, (k_lo - 1, k_hi - 1))
+    return float(part[k_lo - 1]), float(part[k_hi - 1])
+
+
+def _isotonic(values: np.ndarray) -> np.ndarray:
+    """Least-squares non-decreasing fit (pool adjacent violators).
+
+    Unlike a running maximum, it does not ratchet up on the noisiest step's estimate."""
+    blocks = []  # [mean, weight]
+    for v in values:
+        blocks.append([float(v), 1])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            m2, w2 = blocks.pop()
+            m1, w1 = blocks.pop()
+            blocks.append([(m1 * w1 + m2 * w2) / (w1 + w2), w1 + w2])
+    return np.concatenate([np.full(w, m) for m, w in blocks]) if blocks else np.zeros(0)
 
 
 def _step_quantiles(rows: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -50,16 +65,15 @@ def _step_quantiles(rows: np.ndarray, level: float) -> tuple[np.ndarray, np.ndar
     half = 0
     while n * (2 * half + 1) < MIN_POINTS and 2 * half + 1 < h:
         half += 1
-    p = (1.0 + level / 100.0) / 2.0
     lo, hi = np.zeros(h), np.zeros(h)
     for j in range(h):
         block = rows[:, max(0, j - half):j + half + 1].ravel()
         block = block[np.isfinite(block)]
         if not len(block):
             continue
-        lo[j], hi[j] = _conformal_quantile(block, 1.0 - p), _conformal_quantile(block, p)
-    # Uncertainty does not shrink with the horizon.
-    return np.minimum.accumulate(np.minimum(lo, 0.0)), np.maximum.accumulate(np.maximum(hi, 0.0))
+        lo[j], hi[j] = _conformal_bounds(block, level)
+    # Uncertainty does not shrink with the horizon (and a band always holds the forecast).
+    return -_isotonic(-np.minimum(lo, 0.0)), _isotonic(np.maximum(hi, 0.0))
 
 
 @dataclass

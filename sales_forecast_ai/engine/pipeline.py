@@ -5,7 +5,8 @@
 
 1. Prepare: missing values count as no sale; each series gets its demand class.
 2. Backtest (``engine.backtest``): ``folds`` rolling origins ``step`` (default: horizon) apart,
-   then the final forecast from the panel end. The ensemble is combined from its members.
+   then the final forecast from the panel end. The ensemble is the median of the three
+   statistical or neural models with the best pooled backtest score.
 3. Score (``engine.metrics``) every model per series and pooled.
 4. Select (``engine.selection``): per series, the best ``metric`` among the models suited to
    its demand class, with a reason and a fallback chain.
@@ -26,7 +27,7 @@ import numpy as np
 from .backtest import Backtest, fold_actuals, fold_cuts, run_model
 from .insights import totals
 from .intervals import calibrate, holdout_coverage, interval_group
-from .metrics import mase_scale, pooled_scores, scores
+from .metrics import lower_is_better, mase_scale, pooled_scores, scores
 from .models import REGISTRY
 from .models.ensemble import DEFAULT_MEMBERS, MIN_MEMBERS, combine
 from .panel import Panel
@@ -35,12 +36,16 @@ from .series_results import build_series_results
 
 ENSEMBLE = "ensemble"
 # Shares of the progress bar: the backtest is nearly all of the time.
-_PHASES = {"prepare": (0.0, 0.02), "backtest": (0.02, 0.92), "select": (0.92, 0.96), "intervals": (0.96, 1.0)}
+_PHASES = {"prepare": (0.0, 0.02), "backtest": (0.02, 0.92), "score": (0.92, 0.94), "intervals": (0.94, 0.97),
+           "select": (0.97, 1.0)}
+
+
+_FAMILY_ORDER = {"baseline": 0, "intermittent": 1, "statistical": 2, "neural": 3, "ensemble": 4}
 
 
 def default_models() -> list:
-    """Every registered model, in registry order (simple baselines first: they win ties)."""
-    return list(REGISTRY)
+    """Every registered model, simple families first (on a tie, the simpler model wins)."""
+    return sorted(REGISTRY, key=lambda m: _FAMILY_ORDER.get(REGISTRY[m].family, 3))
 
 
 def _validate(panel, horizon, levels, folds, models, metric, step):
@@ -72,7 +77,7 @@ class _Progress:
         lo, hi = _PHASES[phase]
         try:
             self.callback(phase, lo + (hi - lo) * min(max(within, 0.0), 1.0), message)
-        except Exception:  # a broken progress display must not stop a forecast
+        except Exception:  # a broken progress display must not stop a forecast (RunCancelled does)
             self.callback = None
 
 
@@ -85,8 +90,18 @@ def _clean_panel(panel: Panel) -> tuple[Panel, list]:
     return Panel(list(panel.keys), values, panel.end, panel.freq, panel.country, dict(panel.meta)), missing
 
 
-def _add_ensemble(bt: Backtest, names: list, log: list, how: str = "median") -> None:
-    members = [m for m in DEFAULT_MEMBERS if m in bt.final]
+def _add_ensemble(bt: Backtest, metric: str, log: list, how: str = "median", size: int = 3) -> None:
+    """Combine the ``size`` members with the best pooled backtest ``metric`` (without a backtest:
+    the first in ``DEFAULT_MEMBERS`` order). Ranking 7 models on hundreds of series barely
+    flatters the ensemble's own score on the same folds."""
+    present = [m for m in DEFAULT_MEMBERS if m in bt.final]
+    if bt.cuts:
+        y_flat = _flat(bt.actual)
+        s_flat = np.repeat(bt.scale.T, bt.horizon, axis=1)
+        score = {m: lower_is_better(metric, pooled_scores(y_flat, _flat(bt.forecasts[m]), s_flat)[metric])
+                 for m in present}
+        present = sorted((m for m in present if np.isfinite(score[m])), key=lambda m: score[m])
+    members = present[:max(int(size), MIN_MEMBERS)]
     if len(members) < MIN_MEMBERS:
         log.append(f"{ENSEMBLE}: needs {MIN_MEMBERS} of {', '.join(DEFAULT_MEMBERS)} in the run; left out")
         return
@@ -95,7 +110,7 @@ def _add_ensemble(bt: Backtest, names: list, log: list, how: str = "median") -> 
     bt.final[ENSEMBLE] = combine([bt.final[m] for m in members], how)
     bt.own_intervals[ENSEMBLE] = {
         lvl: tuple(combine([bt.own_intervals[m][lvl][j] for m in members], how) for j in (0, 1))
-        for lvl in next(iter(bt.own_intervals.values()), {})}
+        for lvl in bt.own_intervals[members[0]]}
     bt.failures[ENSEMBLE] = {}
     bt.members = members
     bt.seconds[ENSEMBLE] = time.perf_counter() - started
@@ -160,12 +175,16 @@ def run_forecast(panel: Panel, horizon: int, *, levels=(80, 95), folds: int = 2,
         run_model(bt, name, clean, levels, seed, model_params.get(name), log, tick)
         timings[f"model {name}"] = round(bt.seconds.get(name, 0.0), 3)
     if ENSEMBLE in names:
-        _add_ensemble(bt, names, log, **model_params.get(ENSEMBLE, {}))
+        options = model_params.get(ENSEMBLE, {})
+        unknown = set(options) - {"how", "size"}
+        if unknown:
+            log.append(f"{ENSEMBLE}: unknown option(s) {', '.join(sorted(unknown))} ignored (use how, size)")
+        _add_ensemble(bt, metric, log, **{k: v for k, v in options.items() if k in ("how", "size")})
     timings["backtest"] = time.perf_counter() - t0
 
     # 3. scores
     t0 = time.perf_counter()
-    notify("select", 0.0, "scoring")
+    notify("score", 0.0, "scoring every model")
     ran = [m for m in names if m in bt.final]
     y_flat = _flat(actual)
     s_flat = np.repeat(scale.T, horizon, axis=1) if len(cuts) else np.ones((len(clean), 0))
@@ -195,7 +214,7 @@ def run_forecast(panel: Panel, horizon: int, *, levels=(80, 95), folds: int = 2,
 
     # 5. per-series champion, forecast, bands, insights
     t0 = time.perf_counter()
-    notify("select", 0.5, "choosing champions")
+    notify("select", 0.0, "choosing champions")
     final_scale = np.array([mase_scale(v, clean.season_length) for v in clean.values])
     series = build_series_results(
         clean, horizon, levels, metric, ran, classes, groups, missing, bt, per_model, calibrations, coverage,
@@ -210,7 +229,7 @@ def run_forecast(panel: Panel, horizon: int, *, levels=(80, 95), folds: int = 2,
     result = PipelineResult(series, pooled, timings, levels, horizon, clean.freq, log)
     _summaries(result, bt, ran, y_flat, s_flat)
     timings["total"] = time.perf_counter() - started
-    notify("intervals", 1.0, f"done in {timings['total']:.1f} s")
+    notify("select", 1.0, f"done in {timings['total']:.1f} s")
     return result
 
 

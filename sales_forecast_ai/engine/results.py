@@ -9,6 +9,14 @@ import pandas as pd
 METRICS = ("rmse", "mae", "smape", "mase", "wape", "bias")
 
 
+class RunCancelled(BaseException):
+    """Raise it (from a signal handler or the progress callback) to stop a forecast run.
+
+    A BaseException, like KeyboardInterrupt, so that the engine's ``except Exception`` around
+    each model -- one model failing must not stop the others -- never mistakes it for a failure.
+    """
+
+
 @dataclass
 class SeriesResult:
     key: tuple

@@ -11,7 +11,7 @@ Two folds of one series are a small sample, and picking the lowest of a dozen no
 favours luck: on 1,000 synthetic series, always taking the best model of the pool forecast
 better than the raw per-series minimum. So each demand group (regular, intermittent) has a
 default, the model with the best pooled backtest score in that group, and a series keeps it
-unless another model beats it on that series by more than ``MARGIN`` (10%). Otherwise the
+unless another model beats it on that series by more than ``MARGIN`` (20%). Otherwise the
 champion has the lowest backtest ``metric`` (ties: the simpler model, i.e. the earlier in the
 run's model order). If a series has no finite score for that metric (WAPE or bias when its
 backtest windows sold nothing), MAE decides instead. The ranking doubles as the fallback
@@ -31,7 +31,7 @@ LABELS = {"mase": "MASE", "rmse": "RMSE", "mae": "MAE", "smape": "sMAPE", "wape"
 NOT_FOR_INTERMITTENT = frozenset({"naive", "linear_trend", "poly_trend"})
 INTERMITTENT_FAMILY = "intermittent"
 FALLBACK_CHAIN = ("moving_average", "naive")
-MARGIN = 0.10
+MARGIN = 0.20
 
 
 def eligible(name: str, family: str, demand_class: str) -> bool:

@@ -15,6 +15,7 @@ import numpy as np
 from .backtest import MIN_TRAIN
 from .insights import confidence, trend
 from .models import REGISTRY
+from .models.base import z_value
 from .results import SeriesResult
 from .selection import FALLBACK_CHAIN, Choice, choose, eligible, fallback_order, group_defaults
 
@@ -40,80 +41,89 @@ def build_series_results(panel, horizon, levels, metric, ran, classes, groups, m
     dates = panel.future_dates(horizon)
     valid = bt.valid if bt.cuts else np.zeros((0, n), bool)
     min_hist = {name: _min_history(bt.fitted.get(name), name, m) for name in ran}
-    families = {name: REGISTRY[name].family for name in ran}
-    results, champions = [], [None] * n
-    suited = [[name for name in ran if eligible(name, families[name], c)] for c in classes]
+    suited = [[name for name in ran if eligible(name, REGISTRY[name].family, c)] for c in classes]
     defaults = group_defaults(per_model, metric, groups, lambda i: suited[i]) if per_model else {}
     for g, name in sorted(defaults.items()):
         log.append(f"default champion for {g} demand: {name} (best pooled {metric} of the group)")
+    results, champions = [], [None] * n
     for i, (key, y) in enumerate(zip(panel.keys, panel.values)):
-        sr = SeriesResult(key=key, demand_class=classes[i], dates=dates, history_mean=float(y.mean()) if len(y) else 0.0)
-        notes = []
-        if missing[i]:
-            notes.append(f"{missing[i]} missing value(s) counted as no sale")
-        if (y < 0).any():
-            notes.append(f"{int((y < 0).sum())} period(s) with more returns than sales kept as negative demand")
+        sr = SeriesResult(key=key, demand_class=classes[i], dates=dates,
+                          history_mean=float(y.mean()) if len(y) else 0.0)
+        results.append(sr)
+        notes = _data_notes(y, missing[i], freq)
         if not len(y) or not (y > 0).any():
-            sr.status = "empty" if not len(y) else "all_zero"
-            what = "no history" if not len(y) else f"no sale in {_unit(freq, len(y))} of history"
-            sr.message = "; ".join([f"{what}: the forecast is zero"] + notes)
-            sr.forecast = np.zeros(horizon)
-            sr.intervals = {lvl: (np.zeros(horizon), np.zeros(horizon)) for lvl in levels}
-            results.append(sr)
+            _no_demand(sr, y, horizon, levels, freq, notes)
             continue
-        if np.ptp(y) == 0:
-            notes.append(f"constant history ({y[0]:g} per {_unit(freq, 1)[2:]})")
-        candidates = [name for name in suited[i] if len(y) >= min_hist[name]]
-        available = [name for name in ran if np.isfinite(bt.final[name][i]).all()]
         sr.scores = {name: {k: float(v[i]) for k, v in per_model[name].items()} for name in per_model}
-        backtested = bool(valid[:, i].any()) if len(valid) else False
+        candidates = [name for name in suited[i] if len(y) >= min_hist[name]]
         if folds == 0:
             order = [name for name in DEFAULT_ORDER if name in candidates]
             choice = Choice(order[0] if order else None, "no backtest requested (folds=0): default choice",
-                        [(name, float("nan")) for name in order])
-        elif backtested:
+                            [(name, float("nan")) for name in order])
+        elif valid[:, i].any():
             choice = choose(sr.scores, metric, candidates, defaults.get(groups[i]))
         else:
             choice = Choice(None, "")
             sr.status = "short_history"
-            need = MIN_TRAIN.get(freq, 2 * m) + horizon
-            notes.insert(0, f"only {_unit(freq, len(y))} of history, too short to backtest a "
-                            f"{_unit(freq, horizon)} horizon (needs {need})")
+            notes.insert(0, f"only {_unit(freq, len(y))} of history, too short to backtest a {_unit(freq, horizon)} "
+                            f"horizon (needs {MIN_TRAIN.get(freq, 2 * m) + horizon})")
+        available = [name for name in ran if np.isfinite(bt.final[name][i]).all()]
         order = fallback_order(choice, available)
         if not order:
-            sr.status = "failed"
-            sr.champion = FALLBACK_CHAIN[0]
-            sr.forecast = np.full(horizon, max(float(y[-7:].mean()), 0.0))
-            sr.reason = "every candidate failed on this series"
-            notes.insert(0, "every candidate failed on this series: forecast is the mean of its last 7 periods")
-            sr.message = "; ".join(notes)
-            sr.intervals = {lvl: (np.zeros(horizon), sr.forecast * 2) for lvl in levels}
-            results.append(sr)
+            _every_model_failed(sr, y, horizon, levels, m, notes)
             continue
-        champ = order[0]
-        sr.champion = champ
-        if choice.champion and champ != choice.champion:
+        sr.champion = champions[i] = order[0]
+        if choice.champion and sr.champion != choice.champion:
             why = bt.failures.get(choice.champion, {}).get(i, "no forecast")
             sr.reason = (f"{choice.reason}; but {choice.champion} could not forecast it at the end ({why}), "
-                         f"so {champ}, next in the ranking, is used")
-            log.append(f"{key}: {choice.champion} failed at the final origin, {champ} used instead")
+                         f"so {sr.champion}, next in the ranking, is used")
+            log.append(f"{key}: {choice.champion} failed at the final origin, {sr.champion} used instead")
         elif choice.champion:
             sr.reason = choice.reason
         else:
-            sr.reason = f"fallback: {champ} (no backtest possible)"
-            notes.append(f"forecast is the {_describe(champ)}")
-        sr.forecast = np.maximum(bt.final[champ][i], 0.0)
+            sr.reason = f"fallback: {sr.champion} (no backtest possible)"
+            notes.append(f"forecast is the {_describe(sr.champion, freq)}")
+        sr.forecast = np.maximum(bt.final[sr.champion][i], 0.0)
         sr.message = "; ".join(notes)
-        champions[i] = champ
-        results.append(sr)
     _apply_intervals(results, champions, levels, groups, bt, calibrations, final_scale)
     for i, sr in enumerate(results):
         _insights(sr, panel.values[i], freq, coverage, bt, i)
     return results
 
 
-def _describe(name: str) -> str:
-    return {"moving_average": "7-day moving average", "naive": "last value repeated"}.get(name, name)
+def _data_notes(y, missing: int, freq: str) -> list:
+    notes = []
+    if missing:
+        notes.append(f"{missing} missing value(s) counted as no sale")
+    if (y < 0).any():
+        notes.append(f"{int((y < 0).sum())} period(s) with more returns than sales (negative net demand)")
+    if len(y) and (y > 0).any() and np.ptp(y) == 0:
+        notes.append(f"constant history ({y[0]:g} per {_unit(freq, 1)[2:]})")
+    return notes
+
+
+def _no_demand(sr, y, horizon, levels, freq, notes) -> None:
+    sr.status = "empty" if not len(y) else "all_zero"
+    what = "no history" if not len(y) else f"no sale in {_unit(freq, len(y))} of history"
+    sr.message = "; ".join([f"{what}: the forecast is zero"] + notes)
+    sr.forecast = np.zeros(horizon)
+    sr.intervals = {lvl: (np.zeros(horizon), np.zeros(horizon)) for lvl in levels}
+
+
+def _every_model_failed(sr, y, horizon, levels, m, notes) -> None:
+    sr.status, sr.champion = "failed", FALLBACK_CHAIN[0]
+    sr.forecast = np.full(horizon, max(float(y[-7:].mean()), 0.0))
+    sr.reason = "every candidate failed on this series"
+    sr.message = "; ".join(["every candidate failed on this series: forecast is the mean of its last 7 periods"]
+                           + notes)
+    spread = float(np.std(y[-4 * m:]))  # nothing calibrated: the recent spread of demand
+    sr.intervals = {lvl: (np.maximum(sr.forecast - z_value(lvl) * spread, 0.0), sr.forecast + z_value(lvl) * spread)
+                    for lvl in levels}
+
+
+def _describe(name: str, freq: str) -> str:
+    unit = _unit(freq, 7)
+    return {"moving_average": f"mean of the last {unit}", "naive": "last value repeated"}.get(name, name)
 
 
 def _apply_intervals(results, champions, levels, groups, bt, calibrations, final_scale) -> None:

@@ -9,6 +9,7 @@ from . import sales_forecast_point
 from . import sales_forecast_candidate
 from . import sales_forecast_history
 from . import sales_forecast_demand
+from . import sale_order_line
 from . import product_product
 from . import product_template
 from . import sales_forecast_demand_filter

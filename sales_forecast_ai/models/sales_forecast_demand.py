@@ -2,14 +2,18 @@
 
 What counts as demand (each rule is an overridable ``_get_*`` hook):
 
-* Confirmed sales: ``sale.report`` lines whose order is in a done state (``_get_done_states``:
-  ``sale``, plus POS states when pos_sale is installed), so draft, sent and cancelled orders never
-  count. Quantities are ``product_uom_qty`` as ``sale.report`` converts them: line UoM -> the
-  product's UoM (``qty / line_uom.factor * product_uom.factor``), so 2 Dozens count as 24 Units.
-  Dated on the order date, as a day in the company's time zone; warehouse = the order's warehouse.
+* Confirmed sales: sale order lines whose order is in a done state (``sale.report``'s
+  ``_get_done_states``), so quotations and cancelled orders never count. Read from
+  ``sale.order.line`` with ``_read_group``-style SQL aggregation (one query, grouped by product,
+  line UoM, warehouse and order day) rather than through ``sale.report``, whose per-line
+  sub-aggregation made the read four times slower on half a million lines. Quantities are
+  converted to the product's UoM exactly as ``sale.report`` does (``qty / line_uom.factor *
+  product_uom.factor``), so 2 Dozens count as 24 Units. Dated on the order date, as a day in the
+  company's time zone; warehouse = the line's warehouse (the one that ships it: the order's, or
+  the route's). POS sales are not read (a bridge module can add them in ``_get_demand_frame``).
 * Returns: goods that came back from the customer on a return that updates the sale
   (done stock moves from a customer location with ``to_refund``; the same moves that lower
-  ``qty_delivered``) are subtracted on the ORIGINAL order's day and warehouse, so a returned
+  ``qty_delivered``) are subtracted on the ORIGINAL line's day and warehouse, so a returned
   sale is demand that did not happen. Credit notes are NOT netted: a refund without goods coming
   back (a discount, a damaged-on-arrival gesture) does not change what customers took, and a
   credit note for returned goods would count the same return twice. A day never goes below 0.
@@ -27,6 +31,7 @@ import pandas as pd
 import pytz
 
 from odoo import api, models
+from odoo.tools import SQL
 
 FRAME_COLUMNS = ["product_id", "warehouse_id", "date", "quantity"]
 
@@ -53,15 +58,15 @@ class SalesForecastDemand(models.AbstractModel):
     # -- sources --------------------------------------------------------------------------------
     @api.model
     def _get_sale_frame(self, company, date_from, date_to):
-        report = self._demand_env(company)["sale.report"]
-        groups = report._read_group(
-            self._get_sale_domain(company, date_from, date_to),
-            groupby=["product_id", "warehouse_id", "date:day"],
-            aggregates=["product_uom_qty:sum"],
-        )
-        return self._frame(
-            [(p.id, w.id, d, q) for p, w, d, q in groups if p],
-        )
+        lines = self._demand_env(company)["sale.order.line"]
+        rows = self._read_group_rows(lines, self._get_sale_domain(company, date_from, date_to),
+                                     ["product_id", "warehouse_id", "forecast_order_date:day", "product_uom"],
+                                     "product_uom_qty:sum")
+        if not rows:
+            return self._frame([])
+        frame = pd.DataFrame(rows, columns=[*FRAME_COLUMNS[:3], "uom_id", "quantity"])
+        frame["quantity"] *= self._get_uom_ratios(frame["product_id"], frame["uom_id"])
+        return self._frame(frame[FRAME_COLUMNS])
 
     @api.model
     def _get_return_frame(self, company, date_from, date_to):
@@ -80,31 +85,40 @@ class SalesForecastDemand(models.AbstractModel):
             product = line.product_id
             qty = uom._compute_quantity(qty, product.uom_id, round=False) if uom != product.uom_id else qty
             day = self._local_day(line.order_id.date_order, tz)
-            rows.append((product.id, line.order_id.warehouse_id.id, day, qty))
+            rows.append((product.id, line.warehouse_id.id, day, qty))
         return self._frame(rows)
 
     @api.model
     def _get_history_frame(self, company, date_from, date_to):
-        groups = self._demand_env(company)["sales.forecast.history"]._read_group(
-            self._get_history_domain(company, date_from, date_to),
-            groupby=["product_id", "warehouse_id", "date:day"],
-            aggregates=["quantity:sum"],
-        )
-        return self._frame([(p.id, w.id, d, q) for p, w, d, q in groups])
+        history = self._demand_env(company)["sales.forecast.history"]
+        rows = self._read_group_rows(history, self._get_history_domain(company, date_from, date_to),
+                                     ["product_id", "warehouse_id", "date:day"], "quantity:sum")
+        return self._frame(rows)
+
+    @api.model
+    def _get_uom_ratios(self, product_ids, uom_ids):
+        """Factor turning a quantity in the line's UoM into the product's UoM, per row (sale.report's
+        conversion: qty / line_uom.factor * product_uom.factor)."""
+        products = self.env["product.product"].with_context(active_test=False).browse(product_ids.unique().tolist())
+        product_factor = {p.id: p.uom_id.factor for p in products}
+        uoms = self.env["uom.uom"].with_context(active_test=False).browse(uom_ids.dropna().unique().tolist())
+        line_factor = {u.id: u.factor or 1.0 for u in uoms}
+        return (product_ids.map(product_factor) / uom_ids.map(line_factor)).fillna(1.0).to_numpy(dtype=float)
 
     # -- overridable rules ----------------------------------------------------------------------
     @api.model
     def _get_sale_domain(self, company, date_from, date_to):
         """Confirmed order lines of the company in the window. Extend it to exclude, e.g.,
-        intercompany sales: ``super()._get_sale_domain(...) + [('partner_id', 'not in', ...)]``."""
+        intercompany sales: ``super()._get_sale_domain(...) + [('order_partner_id', 'not in', ...)]``."""
         dt_from, dt_to = self._utc_bounds(company, date_from, date_to)
         return [
             ("company_id", "=", company.id),
             ("state", "in", self.env["sale.report"]._get_done_states()),
-            ("date", ">=", dt_from),
-            ("date", "<", dt_to),
+            ("order_id.date_order", ">=", dt_from),
+            ("order_id.date_order", "<", dt_to),
+            ("display_type", "=", False),
             ("product_id", "!=", False),
-            *self._get_product_domain(company, "product_tmpl_id"),
+            *self._get_product_domain(company, "product_id.product_tmpl_id"),
         ]
 
     @api.model
@@ -156,6 +170,23 @@ class SalesForecastDemand(models.AbstractModel):
 
     # -- helpers --------------------------------------------------------------------------------
     @api.model
+    def _read_group_rows(self, model, domain, groupby, aggregate):
+        """``model._read_group(domain, groupby, [aggregate])`` as plain tuples of ids and values.
+
+        The same query as ``_read_group`` (domain, access rights, record rules, time zone of the
+        day buckets), without turning each of the half a million groups of a large company into
+        records: at that size the records cost more than the SQL.
+        """
+        model.browse().check_access("read")
+        query = model._search(domain)
+        terms = [model._read_group_groupby(spec, query) for spec in groupby]
+        query.groupby = SQL(", ").join(terms)
+        # Days come back as day numbers (since 1970-01-01): integers are far cheaper to turn into a frame.
+        select = [SQL("(%s)::date - DATE '1970-01-01'", term) if spec.endswith(":day") else term
+                  for spec, term in zip(groupby, terms)]
+        return model.env.execute_query(query.select(*select, model._read_group_select(aggregate, query)))
+
+    @api.model
     def _demand_env(self, company):
         """Environment reading one company's data, with days cut in that company's time zone.
 
@@ -181,12 +212,18 @@ class SalesForecastDemand(models.AbstractModel):
 
     @api.model
     def _frame(self, rows):
-        frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
+        """FRAME_COLUMNS from a frame or (product id, warehouse id or None, day, quantity) tuples; the
+        day is a date or a day number since 1970-01-01."""
+        frame = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows, columns=FRAME_COLUMNS)
+        frame = frame[frame["product_id"].notna()]
         frame["product_id"] = frame["product_id"].astype(np.int64)
         frame["warehouse_id"] = frame["warehouse_id"].fillna(0).astype(np.int64)
-        frame["date"] = pd.to_datetime(frame["date"]).dt.normalize()
-        frame["quantity"] = frame["quantity"].astype(float)
-        return frame
+        if pd.api.types.is_integer_dtype(frame["date"]):
+            frame["date"] = pd.to_datetime(frame["date"].to_numpy(), unit="D")
+        else:
+            frame["date"] = pd.to_datetime(frame["date"]).dt.normalize()
+        frame["quantity"] = frame["quantity"].fillna(0.0).astype(float)
+        return frame.reset_index(drop=True)
 
     @api.model
     def _sum_frame(self, frame):

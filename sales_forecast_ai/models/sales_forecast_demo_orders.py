@@ -33,6 +33,7 @@ class SalesForecastDemo(models.AbstractModel):
             order_line=[Command.create({"product_id": product.id, "product_uom_qty": 1.0})
                         for product in products.values()]))
         line_prototypes = self._demo_line_prototypes(draft, products)
+        self.env.flush_all()  # the SQL below copies the prototypes' rows
 
         clones = [order for order in orders if first_orders[order.customer] is not order]
         order_ids = self._demo_clone_orders(clones, prototypes)
@@ -65,7 +66,7 @@ class SalesForecastDemo(models.AbstractModel):
     def _demo_line_prototypes(self, draft, products):
         """The draft order's lines, priced and described by the ORM: {product key: line id}."""
         lines = {line.product_id.id: line.id for line in draft.order_line}
-        self.env.flush_all()
+        self.env["sale.order.line"].flush_model(["tax_id"])
         self.env.cr.execute(
             "SELECT COUNT(*) FROM account_tax_sale_order_line_rel WHERE sale_order_line_id = ANY(%s)",
             [list(lines.values())])
@@ -94,7 +95,7 @@ class SalesForecastDemo(models.AbstractModel):
                 [prototypes[order.customer].id for order in orders], names, dates),
             SQL("RETURNING id, name"))
         self.env.cr.execute(query)
-        ids_by_name = dict((name, order_id) for order_id, name in self.env.cr.fetchall())
+        ids_by_name = {name: order_id for order_id, name in self.env.cr.fetchall()}
         return {id(order): ids_by_name[name] for order, name in zip(orders, names)}
 
     def _demo_order_names(self, count):

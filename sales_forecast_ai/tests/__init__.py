@@ -11,3 +11,5 @@ from . import test_groq_key_access
 from . import test_menus
 from . import test_neutralize
 from . import test_settings
+from . import test_uninstall_hook
+from . import test_settings_tour

@@ -36,7 +36,8 @@ class TestForecastRunCron(ForecastCase):
     def setUp(self):
         super().setUp()
         self.cron = self.env.ref("sales_forecast_ai.ir_cron_forecast_run")
-        self.addCleanup(lambda: self._cleanup_work_dirs(self.Run.search([("company_id", "=", self.company.id)])))
+        first_id = (self.Run.search([], order="id desc", limit=1).id or 0) + 1
+        self.addCleanup(lambda: self._cleanup_work_dirs(self.Run.search([("id", ">=", first_id)])))
 
     def _call(self, budget=60):
         """One call of the scheduled action, as ir.cron makes it: returns (done, remaining) it reported."""

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from sales_forecast_ai.engine.features import (
-    PanelWindows, calendar_features, future_dim, holiday_flags, training_split, window_scale, yearly_position,
+    MIN_TARGET_CAP, PanelWindows, calendar_features, future_dim, holiday_flags, target_cap, training_split,
+    window_scale, yearly_position,
 )
 
 END = pd.Timestamp("2024-12-31")
@@ -166,3 +167,15 @@ def test_empty_panel_builds_empty_windows():
     win = pw.build(*pw.last_origins())
     assert len(win) == 0 and win.fut.shape == (0, future_dim("D", 30))
     assert all(len(a) == 0 for a in training_split(pw, np.random.default_rng(0), 100, 7))
+
+
+def test_target_cap_only_bites_on_outliers():
+    rng = np.random.default_rng(0)
+    smooth = rng.gamma(20, 1 / 20, size=(5000, 7))  # relative targets around 1
+    assert target_cap(smooth) == MIN_TARGET_CAP and (smooth < MIN_TARGET_CAP).all()
+    lumpy = smooth.copy()
+    lumpy[:10] = 3000.0  # 0.2% of windows: rare wholesale orders
+    assert target_cap(lumpy) == MIN_TARGET_CAP
+    spread = rng.pareto(1.0, size=(5000, 7))  # heavy tail: the cap is its 99.5th percentile
+    assert target_cap(spread) == pytest.approx(np.quantile(spread, 0.995))
+    assert target_cap(np.zeros((0, 7))) == MIN_TARGET_CAP

@@ -64,12 +64,39 @@ def test_smoke_each_architecture(arch):
 
 def test_parameter_counts_are_reported_without_training():
     # MLP by hand: flattened history (2 channels) and calendar into `units`, then one output per step.
-    L, h, u = 28, 30, 64
+    L, h, u = 28, 30, 128
     inputs = 2 * L + future_dim("D", h)
     assert architecture_params("mlp", "D") == (inputs + 1) * u + (u + 1) * h
     counts = {arch: architecture_params(arch, "D") for arch in ARCHS}
     assert len(set(counts.values())) == 4 and min(counts.values()) > 1000
     assert make("cnn").n_params() == counts["cnn"]  # an unfitted model reports its default network
+
+
+def test_intervals_follow_each_series_own_validation_errors():
+    rng = np.random.default_rng(11)
+    t = np.arange(150)
+    calm = [20 + 5 * np.sin(2 * np.pi * t / 7) + rng.normal(0, 0.5, 150) for _ in range(8)]
+    wild = [np.maximum(0, 20 + 5 * np.sin(2 * np.pi * t / 7) + rng.normal(0, 8, 150)) for _ in range(8)]
+    panel = Panel([(i, "s") for i in range(16)], calm + wild, END, "D", None)
+    fc = make("mlp", horizon=7, window=14, epochs=20).fit(panel).predict(7, (95,))
+    width = (fc.intervals[95][1] - fc.intervals[95][0]).mean(axis=1)
+    assert width[8:].min() > 2 * width[:8].max()
+
+
+def test_rare_huge_orders_do_not_inflate_everyone_elses_forecast():
+    rng = np.random.default_rng(12)
+    smooth = [rng.poisson(20, 150).astype(float) for _ in range(10)]
+    lumpy = []
+    for _ in range(4):  # mostly nothing, now and then a wholesale order of thousands
+        y = rng.poisson(0.05, 150).astype(float)
+        y[rng.choice(150, 4, replace=False)] = 5000.0
+        lumpy.append(y)
+    panel = Panel([(i, "s") for i in range(14)], smooth + lumpy, END, "D", None)
+    model = make("mlp", horizon=7, window=14, epochs=8).fit(panel)
+    fc = model.predict(7).mean
+    assert model.target_cap_ < 100
+    # Uncapped, the smooth sellers' forecasts came out ~25 (+24%) on this very panel.
+    assert abs(fc[:10].mean() - 20) < 2
 
 
 def test_same_seed_same_forecast_to_the_last_digit():

@@ -114,7 +114,7 @@ class _TrendRegression(Forecaster):
         self._coef = np.zeros((n, self.degree + 1))  # intercept, then one per power of t
         self._level = np.array([y.mean() if len(y) else 0.0 for y in ys])
         self._max = np.array([y.max() if len(y) else 0.0 for y in ys])
-        self._sigmas = np.array([float(np.std(y)) for y in ys])
+        self._sigmas = np.array([float(np.std(y)) if len(y) else 0.0 for y in ys])
         self._fitted = np.zeros(n, bool)
         for length in np.unique(self._len):
             idx = np.flatnonzero(self._len == length)

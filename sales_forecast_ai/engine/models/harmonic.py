@@ -83,7 +83,7 @@ class HarmonicRegression(Forecaster):
         self._ys = ys
         self._len = np.array([len(y) for y in ys], dtype=int)
         self._coef: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # length -> (series idx, coef p x k)
-        self._sigmas = np.array([float(np.std(y)) for y in ys])
+        self._sigmas = np.array([float(np.std(y)) if len(y) else 0.0 for y in ys])
         self._shift = np.zeros(len(ys))  # median in-sample residual, in units
         for length in np.unique(self._len):
             if length < self.min_history:

@@ -21,7 +21,7 @@ from typing import Sequence
 import numpy as np
 
 from ..features import (DEFAULT_HORIZON, DEFAULT_WINDOW, SEQ_CHANNELS, VAL_ORIGINS, PanelWindows,
-                        future_dim, training_split)
+                        Windows, future_dim, target_cap, training_split)
 from ..panel import Panel
 from .base import Forecast, Forecaster, register, z_value
 from .neural_architectures import build_network
@@ -37,21 +37,24 @@ class GlobalNetwork(Forecaster):
     is_global = True
     refit_per_origin = False  # trained once per run; later origins only forward()
     arch = "mlp"
-    # Windows sampled for training; the LSTM's steps cost ~6x the MLP's, so it samples fewer.
+    # Windows sampled for training, and convolution width; the CNN-LSTM's steps cost ~4x the
+    # MLP's, so it samples fewer, and it convolves within a week, so a narrower kernel.
     default_max_windows = 30_000
+    default_kernel = 7
 
     def __init__(self, season_length: int = 7, seed: int = 0, horizon: int | None = None,
                  window: int | None = None, max_windows: int | None = None, epochs: int = 30, patience: int = 4,
-                 batch_size: int = 512, units: int = 64, lstm_units: int = 32, filters: int = 32,
-                 kernel_size: int = 7, dropout: float = 0.1, learning_rate: float = 3e-3,
-                 unroll: bool = False, val_origins: int | None = None,
+                 batch_size: int = 256, units: int = 128, lstm_units: int = 32, filters: int = 32,
+                 kernel_size: int | None = None, dropout: float = 0.1, learning_rate: float = 3e-3,
+                 chunk: int | None = None, val_origins: int | None = None,
                  threads: int = 2, verbose: int = 0, **params):
         super().__init__(season_length=season_length, seed=seed, **params)
         self.horizon, self.window = horizon, window
         self.max_windows = int(max_windows or self.default_max_windows)
         self.epochs, self.patience, self.batch_size = int(epochs), int(patience), int(batch_size)
-        self.hyper = dict(units=units, lstm_units=lstm_units, filters=filters, kernel_size=kernel_size,
-                          dropout=dropout, learning_rate=learning_rate, unroll=bool(unroll))
+        self.hyper = dict(units=units, lstm_units=lstm_units, filters=filters,
+                          kernel_size=int(kernel_size or self.default_kernel),
+                          dropout=dropout, learning_rate=learning_rate, chunk=chunk)
         self.val_origins, self.threads, self.verbose = val_origins, int(threads), verbose
         self.model_ = None
         self.status, self.message = "unfitted", ""
@@ -93,8 +96,9 @@ class GlobalNetwork(Forecaster):
                               threads=self.threads, **self.hyper)
         self._trainer = Trainer(model, seed=self.seed, threads=self.threads)
         epochs = self.epochs if len(val) else min(self.epochs, 10)  # no validation: no early stop
-        self.history_ = self._trainer.fit(train, val, epochs=epochs, patience=self.patience,
-                                          batch_size=self.batch_size)
+        self.target_cap_ = target_cap(train.target)
+        self.history_ = self._trainer.fit(_capped(train, self.target_cap_), _capped(val, self.target_cap_),
+                                          epochs=epochs, patience=self.patience, batch_size=self.batch_size)
         self.epochs_run = len(self.history_)
         self.model_ = model
 
@@ -130,7 +134,8 @@ class GlobalNetwork(Forecaster):
                         f"({self.horizon_} steps ahead); forecasting each series' recent mean")
         _logger.info("%s: %s", self.name, self.message)
         self._step_rms = np.ones(self.horizon_)
-        spread = [np.std(v) / np.mean(v) if len(v) and np.mean(v) > 0 else 0.0 for v in panel.values]
+        clean = [np.where(np.isfinite(v), v, 0.0) for v in panel.values]
+        spread = [np.std(v) / np.mean(v) if len(v) and np.mean(v) > 0 else 0.0 for v in clean]
         self._pooled_sigma = float(np.mean(spread)) if spread else 0.0
         self._series_sigma = {key: float(s) for key, s in zip(panel.keys, spread)}
 
@@ -175,6 +180,7 @@ class GlobalNetwork(Forecaster):
         if self.model_ is None:
             return np.repeat(win.scale[:, None], self.horizon_, axis=1)
         out = self._run(win.seq, win.fut) * win.scale[:, None]
+        out = np.where(np.isfinite(out), out, win.scale[:, None])  # a diverged output: recent mean
         return np.where(win.scale[:, None] > 0, np.maximum(out, 0.0), 0.0)
 
     def _profile(self, h: int) -> np.ndarray:
@@ -219,8 +225,13 @@ def _usable(win):
     keep = (win.scale > 0) & np.isfinite(win.target).all(axis=1)
     if keep.all():
         return win
-    return type(win)(win.seq[keep], win.fut[keep], win.scale[keep], win.rows[keep], win.origins[keep],
-                     win.target[keep])
+    return Windows(win.seq[keep], win.fut[keep], win.scale[keep], win.rows[keep], win.origins[keep],
+                   win.target[keep])
+
+
+def _capped(win: Windows, cap: float) -> Windows:
+    """The windows with scaled targets clipped at ``cap`` (what the network is trained on)."""
+    return Windows(win.seq, win.fut, win.scale, win.rows, win.origins, np.minimum(win.target, cap))
 
 
 def _rmse_units(err_scaled: np.ndarray, scale: np.ndarray) -> float:
@@ -254,9 +265,10 @@ class CNNForecaster(GlobalNetwork):
 @register
 class LSTMForecaster(GlobalNetwork):
     name, arch = "lstm", "lstm"
-    default_max_windows = 20_000
 
 
 @register
 class CNNLSTMForecaster(GlobalNetwork):
     name, arch = "cnn_lstm", "cnn_lstm"
+    default_max_windows = 20_000
+    default_kernel = 3
