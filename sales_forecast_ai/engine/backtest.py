@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .intervals import recent_level
 from .metrics import mase_scale
 from .models.base import REGISTRY, make
 from .panel import Panel
@@ -35,6 +36,7 @@ class Backtest:
     horizon: int
     actual: np.ndarray  # (folds, n, h); NaN rows: series not in that fold
     scale: np.ndarray  # (folds, n) in-sample MASE scale at each origin
+    level: np.ndarray | None = None  # (folds, n) recent mean demand at each origin (intervals.recent_level)
     forecasts: dict = field(default_factory=dict)  # model -> (folds, n, h)
     final: dict = field(default_factory=dict)  # model -> (n, h) forecast from the panel end
     own_intervals: dict = field(default_factory=dict)  # model -> {level: (lo, hi)} of the final forecast
@@ -73,6 +75,12 @@ def fold_actuals(panel: Panel, cuts, horizon: int) -> tuple[np.ndarray, np.ndarr
                 actual[k, i] = y[train:train + horizon]
                 scale[k, i] = mase_scale(y[:train], m)
     return actual, scale
+
+
+def fold_levels(panel: Panel, cuts) -> np.ndarray:
+    """Recent mean demand (folds, n) of every series before every origin."""
+    return np.array([[recent_level(v[:len(v) - cut], panel.freq) for v in panel.values] for cut in cuts]
+                    ).reshape(len(cuts), len(panel))
 
 
 def _make(name: str, panel: Panel, horizon: int, seed: int, params: dict):

@@ -82,6 +82,7 @@ def run_forecast_command(args) -> int:
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file, not a directory")
     country = _check_country(args.country)
+    models = _check_models(args.models)
     say = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     timings = {}
 
@@ -108,7 +109,6 @@ def run_forecast_command(args) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter is not progress
     from .pipeline import run_forecast
 
-    models = _check_models(args.models)
     result = run_forecast(panel, args.horizon, levels=levels, folds=args.folds, models=models,
                           metric=args.metric, seed=args.seed, progress=None if args.quiet else StderrProgress())
     started = time.perf_counter()
@@ -215,7 +215,7 @@ def _check_models(text):
     if not text:
         return None
     names = [m.strip() for m in text.split(",") if m.strip()]
-    from .models.base import REGISTRY
+    from .models import REGISTRY
 
     unknown = [m for m in names if m not in REGISTRY]
     if unknown:

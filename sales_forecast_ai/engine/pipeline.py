@@ -24,9 +24,9 @@ import time
 
 import numpy as np
 
-from .backtest import Backtest, fold_actuals, fold_cuts, run_model
+from .backtest import Backtest, fold_actuals, fold_cuts, fold_levels, run_model
 from .insights import totals
-from .intervals import calibrate, holdout_coverage, interval_group
+from .intervals import calibrate, holdout_coverage, interval_group, level_factor, recent_level
 from .metrics import lower_is_better, mase_scale, pooled_scores, scores
 from .models import REGISTRY
 from .models.ensemble import DEFAULT_MEMBERS, MIN_MEMBERS, combine
@@ -158,7 +158,7 @@ def run_forecast(panel: Panel, horizon: int, *, levels=(80, 95), folds: int = 2,
     groups = [interval_group(c) for c in classes]
     cuts = fold_cuts(folds, horizon, step)
     actual, scale = fold_actuals(clean, cuts, horizon)
-    bt = Backtest(cuts, horizon, actual, scale)
+    bt = Backtest(cuts, horizon, actual, scale, fold_levels(clean, cuts))
     timings["prepare"] = time.perf_counter() - started
 
     # 2. backtest
@@ -201,9 +201,10 @@ def run_forecast(panel: Panel, horizon: int, *, levels=(80, 95), folds: int = 2,
     calibrations, coverage = {}, {}
     if len(cuts):
         for m in ran:
-            resid = (actual - bt.forecasts[m]) / scale[:, :, None]
+            point_scale = scale[:, :, None] * level_factor(bt.forecasts[m], bt.level)
+            resid = (actual - bt.forecasts[m]) / point_scale
             calibrations[m] = calibrate(resid.reshape(-1, horizon), groups * len(cuts), levels)
-            coverage[m] = holdout_coverage(resid, groups, levels, bt.forecasts[m], actual, scale)
+            coverage[m] = holdout_coverage(resid, groups, levels, bt.forecasts[m], actual, point_scale)
             weights = bt.valid.sum(axis=0)
             for lvl in levels:
                 cov = coverage[m][lvl]
@@ -216,9 +217,10 @@ def run_forecast(panel: Panel, horizon: int, *, levels=(80, 95), folds: int = 2,
     t0 = time.perf_counter()
     notify("select", 0.0, "choosing champions")
     final_scale = np.array([mase_scale(v, clean.season_length) for v in clean.values])
+    final_level = np.array([recent_level(v, clean.freq) for v in clean.values])
     series = build_series_results(
         clean, horizon, levels, metric, ran, classes, groups, missing, bt, per_model, calibrations, coverage,
-        final_scale, folds, log)
+        (final_scale, final_level), folds, log)
     for s in series:
         if s.champion in pooled:
             pooled[s.champion]["wins"] += 1

@@ -29,10 +29,12 @@ svg text{font-size:11px;fill:#555}
 _METRIC_LABELS = {"rmse": "RMSE", "mae": "MAE", "smape": "sMAPE", "mase": "MASE", "wape": "WAPE", "bias": "Bias"}
 
 
-def key_label(key) -> str:
-    """A series name for people: its non-empty key parts joined by " / "."""
-    parts = [str(k) for k in (key if isinstance(key, (tuple, list)) else (key,)) if str(k) != ""]
-    return " / ".join(parts) or "(all)"
+def key_label(key, names=None) -> str:
+    """A series name for people: its non-empty key parts ("item 15 · store 2" when names are known)."""
+    key = key if isinstance(key, (tuple, list)) else (key,)
+    names = list(names or [])
+    parts = [f"{names[j]} {k}" if len(names) == len(key) else str(k) for j, k in enumerate(key) if str(k) != ""]
+    return " · ".join(parts) or "(all)"
 
 
 def render_report(result, panel, *, title="Sales forecast", source="", n_plots=12, metric="mase",
@@ -45,7 +47,7 @@ def render_report(result, panel, *, title="Sales forecast", source="", n_plots=1
     parts.append(_summary(result, levels))
     parts.append(_model_table(result, metric))
     parts.append(_plots(result, panel, index, levels, n_plots))
-    parts.append(_status_section(result, max_status_rows))
+    parts.append(_status_section(result, max_status_rows, panel.meta.get("key_cols")))
     parts.append(_timings(result, extra_timings))
     if result.log:
         parts.append("<h2>Run log</h2><ul>" + "".join(f"<li>{escape(str(line))}</li>" for line in result.log)
@@ -157,16 +159,16 @@ def _plots(result, panel, index, levels, n_plots) -> str:
                  f"confidence {s.confidence:.2f}", f"totals {escape(totals)}" if totals else ""]
         status = (f"<p class='warn'>{escape(s.status)}: {escape(s.message)}</p>"
                   if s.status != "ok" or s.message else "")
-        out.append(f"<div class='plot'><p><b>{escape(key_label(s.key))}</b></p>{svg}"
+        out.append(f"<div class='plot'><p><b>{escape(key_label(s.key, panel.meta.get('key_cols')))}</b></p>{svg}"
                    f"<p>{' · '.join(f for f in facts if f)}</p>{status}</div>")
     return "\n".join(out)
 
 
-def _status_section(result, max_rows) -> str:
+def _status_section(result, max_rows, names=None) -> str:
     bad = [s for s in result.series if s.status != "ok"]
     if not bad:
         return "<h2>Series status</h2><p>Every series was forecast by a backtested model.</p>"
-    rows = "".join(f"<tr><td class='l'>{escape(key_label(s.key))}</td><td class='l'>{escape(s.status)}</td>"
+    rows = "".join(f"<tr><td class='l'>{escape(key_label(s.key, names))}</td><td class='l'>{escape(s.status)}</td>"
                    f"<td class='l'>{escape(str(s.champion or '-'))}</td><td class='l'>{escape(s.message)}</td></tr>"
                    for s in bad[:max_rows])
     more = f"<p class='sub'>…and {len(bad) - max_rows} more.</p>" if len(bad) > max_rows else ""

@@ -14,6 +14,7 @@ import numpy as np
 
 from .backtest import MIN_TRAIN
 from .insights import confidence, trend
+from .intervals import level_factor
 from .models import REGISTRY
 from .models.base import z_value
 from .results import SeriesResult
@@ -127,7 +128,10 @@ def _describe(name: str, freq: str) -> str:
 
 
 def _apply_intervals(results, champions, levels, groups, bt, calibrations, final_scale) -> None:
-    """Conformal bands of each champion, per group of series sharing it; its own bands otherwise."""
+    """Conformal bands of each champion, per group of series sharing it; its own bands otherwise.
+
+    ``final_scale``: (in-sample MASE scale, recent level) of every series at the panel end."""
+    scale, level = final_scale
     by_model: dict = {}
     for i, c in enumerate(champions):
         if c is not None:
@@ -136,7 +140,8 @@ def _apply_intervals(results, champions, levels, groups, bt, calibrations, final
         idx = np.array(idx)
         mean = np.maximum(bt.final[name][idx], 0.0)
         cal = calibrations.get(name)
-        bands = cal.bounds(mean, final_scale[idx], [groups[i] for i in idx]) if cal and cal.table else {}
+        point_scale = scale[idx, None] * level_factor(mean, level[idx])
+        bands = cal.bounds(mean, point_scale, [groups[i] for i in idx]) if cal and cal.table else {}
         own = bt.own_intervals.get(name, {})
         for row, i in enumerate(idx):
             sr = results[i]

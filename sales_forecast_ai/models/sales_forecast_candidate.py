@@ -8,8 +8,8 @@ class SalesForecastCandidate(models.Model):
     _order = "result_id, is_champion desc, mase, id"
 
     result_id = fields.Many2one("sales.forecast.result", required=True, index=True, ondelete="cascade")
-    company_id = fields.Many2one(related="result_id.company_id", store=True, index=True)
-    product_id = fields.Many2one(related="result_id.product_id", store=True, index=True)
+    company_id = fields.Many2one(related="result_id.company_id", store=True)
+    product_id = fields.Many2one(related="result_id.product_id", store=True)
     model = fields.Char(required=True)
     rmse = fields.Float("RMSE", digits=(16, 4), aggregator="avg")
     mae = fields.Float("MAE", digits=(16, 4), aggregator="avg")

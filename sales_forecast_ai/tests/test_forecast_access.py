@@ -74,3 +74,15 @@ class TestForecastAccess(ForecastCase):
                       "sales.forecast.candidate", "sales.forecast.history"):
             with self.assertRaises(AccessError, msg=model):
                 self.env[model].with_user(self.outsider).search([])
+
+    def test_product_forecast_button(self):
+        product = self.p1.with_user(self.reader)
+        self.assertEqual(product.forecast_total_30, 42.0, "the latest result's 30-day total")
+        self.assertEqual(product.product_tmpl_id.forecast_total_30, 42.0)
+        action = product.action_open_forecast_chart()
+        self.assertEqual((action["type"], action["tag"]), ("ir.actions.client", "sales_forecast_ai.forecast_chart"))
+        self.assertEqual(action["params"], {"product_id": self.p1.id})
+        action = self.result.with_user(self.reader).action_open_forecast_chart()
+        self.assertEqual(action["params"], {"product_id": self.p1.id, "warehouse_id": self.wh1.id})
+        self.assertEqual(product.product_tmpl_id.action_open_forecast_chart()["tag"],
+                         "sales_forecast_ai.forecast_chart", "a single variant opens its chart")

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from sales_forecast_ai.engine.intervals import (ALL, MIN_ROWS, Calibration, calibrate, holdout_coverage,
-                                                interval_group)
+                                                interval_group, level_factor, recent_level)
 
 
 def test_quantiles_of_known_residuals():
@@ -104,3 +104,29 @@ def test_series_outside_every_fold_have_no_coverage():
     resid[:, 0] = np.nan
     cov = holdout_coverage(resid, ["regular"] * 50, (95,), mean, actual, scale)
     assert np.isnan(cov[95][0]) and np.isfinite(cov[95][1:]).all()
+
+
+def test_level_factor_follows_the_forecast_level():
+    level = np.array([10.0, 10.0, 0.0])
+    forecast = np.array([[10.0, 36.1], [0.0, 1000.0], [5.0, 5.0]])
+    f = level_factor(forecast, level)
+    assert f[0, 0] == pytest.approx(1.0)  # at the usual level: unchanged
+    assert f[0, 1] == pytest.approx(np.sqrt((36.1 + 3) / 13))  # about 4x the level: about 1.7x the width
+    assert f[1, 0] == pytest.approx(np.sqrt(3 / 13))  # nothing expected: narrower, never zero
+    assert f[1, 1] == 5.0  # capped
+    assert (f[2] == 1.0).all()  # no level to compare with: unchanged
+
+
+def test_recent_level_is_the_last_year_of_demand():
+    y = np.concatenate([np.full(100, 50.0), np.full(365, 10.0)])
+    assert recent_level(y, "D") == 10.0
+    assert recent_level(np.array([4.0, -2.0]), "D") == 2.0  # returns are not demand
+    assert recent_level(np.zeros(0), "D") == 0.0
+    assert recent_level(np.arange(60.0), "W") == pytest.approx(np.arange(8.0, 60.0).mean())
+
+
+def test_bands_follow_per_point_scales():
+    cal = calibrate(np.tile([[-1.0], [1.0]], (100, 3)), ["regular"] * 200, (80,))
+    mean = np.full((1, 3), 10.0)
+    lo, hi = cal.bounds(mean, np.array([[1.0, 2.0, 3.0]]), ["regular"])[80]
+    assert hi[0] == pytest.approx([11.0, 12.0, 13.0]) and lo[0] == pytest.approx([9.0, 8.0, 7.0])

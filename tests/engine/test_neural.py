@@ -38,6 +38,15 @@ def test_importing_the_models_does_not_import_tensorflow():
     assert done.returncode == 0, done.stderr
 
 
+def test_tensorflow_runs_on_at_most_two_threads():
+    from sales_forecast_ai.engine.models.neural_architectures import tf_modules
+
+    tf, keras = tf_modules()
+    assert 1 <= tf.config.threading.get_intra_op_parallelism_threads() <= 2
+    assert 1 <= tf.config.threading.get_inter_op_parallelism_threads() <= 2
+    assert keras.backend.backend() == "tensorflow"
+
+
 def test_the_four_networks_are_registered_as_global_neural_models():
     for arch in ARCHS:
         cls = REGISTRY[arch]
