@@ -39,6 +39,7 @@ import traceback
 from .job_io import (INPUT_JSON, INPUT_NPZ, LOG_FILE, PROGRESS_JSON, RESULT_JSON, RESULT_NPZ,  # noqa: F401
                      STATUS_JSON, Results, read_input, read_json, read_progress, read_status, tail, write_input,
                      write_json, write_results)
+from .results import RunCancelled
 
 _logger = logging.getLogger(__name__)
 
@@ -48,8 +49,9 @@ HEARTBEAT_SECONDS = 5.0
 ADDON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-class Cancelled(Exception):
-    """Raised in the child when the parent asks it to stop (SIGTERM)."""
+class Cancelled(RunCancelled):
+    """Raised in the child when the parent asks it to stop (SIGTERM). A BaseException (via RunCancelled)
+    so the pipeline's per-model error isolation cannot swallow it."""
 
 
 # -- parent side: spawn, polling ------------------------------------------------------------

@@ -26,6 +26,7 @@ from functools import partial
 from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import config
 
 from ..engine import job
@@ -138,7 +139,10 @@ class SalesForecastRun(models.Model):
             except pg_errors.ExclusionViolation:
                 continue  # another worker started a run of this company meanwhile: stay queued
             except Exception as exc:  # noqa: BLE001 - the run records why it could not start
-                _logger.exception("forecast run %s could not start", run.name)
+                if isinstance(exc, (ValueError, UserError)):  # the data, not the code: no traceback
+                    _logger.warning("forecast run %s could not start: %s", run.name, exc)
+                else:
+                    _logger.exception("forecast run %s could not start", run.name)
                 run._fail(_("Could not start: %s", self._error_text(exc)))
                 self.env.cr.postcommit.add(partial(shutil.rmtree, run._get_work_dir(), ignore_errors=True))
                 continue

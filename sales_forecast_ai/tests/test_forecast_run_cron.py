@@ -109,7 +109,8 @@ class TestForecastRunCron(ForecastCase):
         doomed = self.p3
         self.env["sales.forecast.history"].search([("product_id", "=", doomed.id)]).unlink()
         doomed.unlink()
-        self._run_to_end(run)
+        with mute_logger("odoo.sql_db", "odoo.addons.sales_forecast_ai.models.sales_forecast_run_import"):
+            self._run_to_end(run)
         self.assertEqual(run.state, "done", run.log)
         self.assertEqual((run.series_done, run.series_failed), (4, 1))
         self.assertIn(f"product #{doomed.id}", run.log)
@@ -199,7 +200,8 @@ class TestForecastRunCron(ForecastCase):
 
     def test_nothing_to_forecast(self):
         run = self._queue_run(company=self.other_company)
-        self._call()
+        with mute_logger("odoo.addons.sales_forecast_ai.models.sales_forecast_run_cron"):
+            self._call()
         self.assertEqual(run.state, "failed")
         self.assertIn("nothing to forecast", run.error_message)
 
@@ -216,8 +218,11 @@ class TestForecastRunCron(ForecastCase):
         run = self._queue_run()
         self._start_with_fake_child(run)
         panel, params = job.read_input(run.work_dir)
-        self.assertEqual(len(panel), 5)
-        self.assertEqual(panel.keys[0], (str(self.p1.id), str(self.wh1.id)))
+        self.assertEqual(set(panel.keys), {(str(p.id), str(w.id)) for p, w in [
+            (self.p1, self.wh1), (self.p2, self.wh1), (self.p3, self.wh1), (self.p1, self.wh2), (self.p2, self.wh2)]})
+        values = dict(zip(panel.keys, panel.values))[(str(self.p2.id), str(self.wh2.id))]
+        self.assertEqual(values.tolist(), [float((i * 7) % 7 + 4) for i in range(100)],
+                         "P2/WH2's imported history, day by day, ending yesterday")
         self.assertEqual(params["horizon"], 14)
         self.assertEqual(params["models"], ["naive", "seasonal_naive"])
         self.assertEqual(params["extra"]["run_id"], run.id)

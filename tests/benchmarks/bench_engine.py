@@ -134,6 +134,9 @@ def print_comparison(row: dict) -> None:
             ok = e["mase"] <= lim_ets and e["mase"] <= lim_sn
         print(w.format(metric.upper() if metric != "mase" else "MASE (mean over series)", fmt(e.get(metric)),
                        fmt(ets.get(metric)), fmt(sn.get(metric)), target, verdict(ok)))
+    if e.get("mase") and ets.get("mase") and sn.get("mase"):
+        print(w.format("MASE engine / side", "", fmt(e["mase"] / ets["mase"]), fmt(e["mase"] / sn["mase"]),
+                       "<= 0.950 / <= 0.800", ""))
     cov = e.get("coverage95")
     lo, hi = TARGET_COVERAGE
     print(w.format("95% coverage, held out", fmt(cov, "pct"), fmt(ets.get("coverage95"), "pct"),

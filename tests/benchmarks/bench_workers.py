@@ -3,8 +3,9 @@ memory is its own: ``python bench_workers.py engine|statsforecast DATA.npz OUT.n
 
 A side loads the prepared data set, forecasts the held-out horizon at the 95% level (the engine
 also at 80%), and writes point forecasts, 95% bounds, wall times and peak RSS to OUT.npz.
-Peak RSS is sampled over the whole process tree (statsforecast may fork workers) and is never
-below the kernel's own peak for the process (ru_maxrss).
+Peak memory is sampled over the whole process tree (statsforecast may fork workers; their PSS is
+added up so shared pages count once) and is never below the kernel's own peak RSS for the
+process (ru_maxrss).
 """
 from __future__ import annotations
 
@@ -36,13 +37,19 @@ class PeakRSS:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _sample(self):
+        # With worker processes (statsforecast n_jobs > 1), forked children share pages with the
+        # parent: PSS counts each shared page once, where adding up RSS would count it twice.
         try:
-            total = self.proc.memory_info().rss
-            for child in self.proc.children(recursive=True):
-                try:
-                    total += child.memory_info().rss
-                except Exception:  # a child that just exited
-                    pass
+            children = self.proc.children(recursive=True)
+            if not children:
+                total = self.proc.memory_info().rss
+            else:
+                total = self.proc.memory_full_info().pss
+                for child in children:
+                    try:
+                        total += child.memory_full_info().pss
+                    except Exception:  # a child that just exited
+                        pass
         except Exception:
             return
         self.peak = max(self.peak, total)

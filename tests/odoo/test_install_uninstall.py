@@ -33,15 +33,16 @@ def _db():
 
 @contextmanager
 def _outside_test_mode():
-    """pytest-odoo flags the thread as testing, and Odoo forbids module operations then (they cannot be
-    rolled back). This module's tests are meant to commit, on a database nothing else uses."""
+    """pytest-odoo flags the thread as testing and turns test_enable on: Odoo then forbids module operations
+    (they cannot be rolled back) and would look for tests to run while reloading the registry. These tests
+    are meant to commit, on a database nothing else uses."""
     thread = threading.current_thread()
-    previous = getattr(thread, "testing", False)
-    thread.testing = False
+    previous = getattr(thread, "testing", False), odoo.tools.config["test_enable"]
+    thread.testing, odoo.tools.config["test_enable"] = False, False
     try:
         yield
     finally:
-        thread.testing = previous
+        thread.testing, odoo.tools.config["test_enable"] = previous
 
 
 def test_installed_without_demo_data():
