@@ -1,4 +1,5 @@
 
+from . import sales_forecast_metrics_mixin
 from . import sales_forecast_run
 from . import sales_forecast_run_cron
 from . import sales_forecast_run_import

@@ -4,17 +4,11 @@ from odoo import fields, models
 
 class SalesForecastCandidate(models.Model):
     _name = "sales.forecast.candidate"
+    _inherit = "sales.forecast.metrics.mixin"
     _description = "Forecast Candidate Score"
     _order = "result_id, is_champion desc, mase, id"
 
     result_id = fields.Many2one("sales.forecast.result", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="result_id.company_id", store=True)
     product_id = fields.Many2one(related="result_id.product_id", store=True)
-    model = fields.Char(required=True)
-    rmse = fields.Float("RMSE", digits=(16, 4), aggregator="avg")
-    mae = fields.Float("MAE", digits=(16, 4), aggregator="avg")
-    smape = fields.Float("sMAPE", digits=(16, 4), aggregator="avg")
-    mase = fields.Float("MASE", digits=(16, 4), aggregator="avg")
-    wape = fields.Float("WAPE", digits=(16, 4), aggregator="avg")
-    bias = fields.Float(digits=(16, 4), aggregator="avg")
     is_champion = fields.Boolean("Champion")

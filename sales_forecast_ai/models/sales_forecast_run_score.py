@@ -4,19 +4,13 @@ from odoo import fields, models
 
 class SalesForecastRunScore(models.Model):
     _name = "sales.forecast.run.score"
+    _inherit = "sales.forecast.metrics.mixin"
     _description = "Forecast Run Model Score"
     _order = "run_id desc, mase, id"
 
     run_id = fields.Many2one("sales.forecast.run", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="run_id.company_id", store=True, index=True)
-    model = fields.Char(required=True)
     family = fields.Char(help="baseline, statistical, intermittent or neural")
-    rmse = fields.Float("RMSE", digits=(16, 4), aggregator="avg")
-    mae = fields.Float("MAE", digits=(16, 4), aggregator="avg")
-    smape = fields.Float("sMAPE", digits=(16, 4), aggregator="avg")
-    mase = fields.Float("MASE", digits=(16, 4), aggregator="avg")
-    wape = fields.Float("WAPE", digits=(16, 4), aggregator="avg")
-    bias = fields.Float(digits=(16, 4), aggregator="avg")
     n_params = fields.Integer("Parameters", aggregator="max",
                              help="Parameters of the network, or estimated per series for local models.")
     rmse_train = fields.Float("RMSE Train", digits=(16, 4), aggregator="avg")
