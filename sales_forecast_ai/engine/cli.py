@@ -92,6 +92,8 @@ def run_forecast_command(args) -> int:
                             store_col=args.store_col or None, qty_col=args.qty_col)
     except FileNotFoundError:
         raise UsageError(f"{args.input}: no such file") from None
+    except OSError as exc:
+        raise UsageError(f"{args.input}: cannot be read ({exc.strerror or exc})") from None
     except DataError as exc:
         hint = " (name the columns with --date-col/--item-col/--store-col/--qty-col)" if exc.kind == "columns" else ""
         raise DataError(f"{args.input}: {exc}{hint}", line=exc.line, kind=exc.kind) from None
@@ -106,12 +108,11 @@ def run_forecast_command(args) -> int:
     say(f"{len(panel)} series, frequency {panel.freq}, history up to {panel.end:%Y-%m-%d}; "
         f"forecasting {args.horizon} period(s) ahead")
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter is not progress
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ info lines are not progress
     from .pipeline import run_forecast
 
     result = run_forecast(panel, args.horizon, levels=levels, folds=args.folds, models=models,
                           metric=args.metric, seed=args.seed, progress=None if args.quiet else StderrProgress())
-    started = time.perf_counter()
     forecasts = forecasts_frame(result, levels)
     scores = scores_frame(result)
     from .report import render_report
@@ -120,7 +121,6 @@ def run_forecast_command(args) -> int:
                          n_plots=args.plots, metric=args.metric, extra_timings=timings)
     _write_all(out, {"forecasts.csv": forecasts.to_csv(index=False, date_format="%Y-%m-%d"),
                      "scores.csv": scores.to_csv(index=False), "report.html": html})
-    timings["write outputs"] = time.perf_counter() - started
 
     not_ok = [s for s in result.series if s.status != "ok"]
     no_fc = sum(1 for s in result.series if s.forecast is None)

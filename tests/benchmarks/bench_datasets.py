@@ -44,8 +44,10 @@ class Dataset:
     @classmethod
     def load(cls, path) -> "Dataset":
         z = np.load(path, allow_pickle=True)
-        bounds = np.concatenate([[0], np.cumsum(z["lengths"])])
-        train = [z["values"][bounds[i]:bounds[i + 1]] for i in range(len(z["lengths"]))]
+        # Each z[name] reads the array from the file again: read once, then slice copies.
+        values, lengths = z["values"], z["lengths"]
+        bounds = np.concatenate([[0], np.cumsum(lengths)])
+        train = [values[bounds[i]:bounds[i + 1]].copy() for i in range(len(lengths))]
         name, end, freq, country, note = [str(x) for x in z["meta"]]
         return cls(name, [tuple(str(k).split("\x1f")) for k in z["keys"]], train, z["test"], pd.Timestamp(end),
                    freq, country or None, note)
