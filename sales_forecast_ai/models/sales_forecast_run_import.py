@@ -126,6 +126,12 @@ class SalesForecastRun(models.Model):
         self._prune_points()
         _RESULTS_CACHE.pop(self.work_dir, None)
         self._remove_work_dir()
+        self._after_done()
+
+    def _after_done(self):
+        """Hook called once a run is done and its results are the latest: what builds on the forecast
+        (purchase suggestions, analytics) overrides it in its own file and calls super()."""
+        self.ensure_one()
 
     def _prune_points(self):
         """Delete daily points of runs older than the retention; the company's latest done run keeps its."""
