@@ -3,15 +3,34 @@
 The run is a small state machine advanced by the scheduled action (sales_forecast_run_cron.py)
 and filled with results by sales_forecast_run_import.py; this file holds what a user sees and
 the buttons.
+
+Why no user writes a run: its row steers the server. The scheduled action deletes the work files of
+ended runs and signals their child process, so a state, path or pid that a user could set would let
+them delete any directory the server can (the filestore included) or kill any of its processes.
+Hence:
+
+- runs are created and changed by the server only: the access rights give read to Forecast Users
+  and read/delete to Forecast Managers, and ``create``/``write`` refuse every field outside
+  superuser mode whatever rights someone adds later (``_get_user_writable_fields`` is empty). The
+  buttons (``action_run_now``, ``action_cancel``) check the user's right explicitly, then write
+  under sudo with values the server chooses (``default_*`` context keys are dropped);
+- nothing stored is trusted for a path or a process, even if a row were forged another way (SQL,
+  a restored dump): the work directory is always recomputed from the configuration, the database
+  and the run id (``_get_work_dir``), and a pid is signalled only after ``engine.job`` has checked
+  that it runs this run's job with the secret token written in that directory at spawn;
+- the children the server starts are reaped when their end is seen, so a server that runs for
+  months does not collect one ``<defunct>`` process per run.
 """
 import re
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import clean_context
 
 ACTIVE_STATES = ("queued", "running")
 # Levels whose bounds the point model stores (lo_80/hi_80, lo_95/hi_95).
 STORED_LEVELS = (80, 95)
+MANAGER_GROUP = "sales_forecast_ai.group_forecast_manager"
 
 
 class SalesForecastRun(models.Model):
@@ -61,7 +80,8 @@ class SalesForecastRun(models.Model):
     # The child process.
     pid = fields.Integer("Process ID", readonly=True, copy=False)
     host = fields.Char(readonly=True, copy=False)
-    work_dir = fields.Char(readonly=True, copy=False)
+    work_dir = fields.Char("Work Directory", compute="_compute_work_dir", groups="base.group_system",
+                           help="Where the running job's files are: recomputed by the server, never read back.")
     heartbeat = fields.Datetime("Last Sign of Life", readonly=True, copy=False)
     child_peak_rss = fields.Float("Training Peak Memory (MB)", readonly=True, copy=False)
     points_pruned = fields.Boolean(readonly=True, copy=False,
@@ -82,6 +102,11 @@ class SalesForecastRun(models.Model):
     def _compute_duration(self):
         for run in self:
             run.duration = (run.date_end - run.date_start).total_seconds() if run.date_start and run.date_end else 0.0
+
+    @api.depends("state")
+    def _compute_work_dir(self):
+        for run in self:
+            run.work_dir = run._get_work_dir() if run.state == "running" and isinstance(run.id, int) else False
 
     def _compute_result_count(self):
         counts = dict(self.env["sales.forecast.result"]._read_group(
@@ -106,28 +131,38 @@ class SalesForecastRun(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_server_only(vals_list)
         for vals in vals_list:
             if vals.get("name", _("New")) == _("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("sales.forecast.run") or _("New")
         return super().create(vals_list)
 
+    def write(self, vals):
+        self._check_server_only([vals])
+        return super().write(vals)
+
     def unlink(self):
         if any(run.state == "running" for run in self):
             raise UserError(_("Cancel a running forecast run before deleting it."))
+        # A cancelled run's child may still be finishing: stop it while the run's token proves it.
+        self._remove_work_dir()
         return super().unlink()
 
     # -- buttons --------------------------------------------------------------------------------
     @api.model
     def action_run_now(self):
         """Queue a run of the current company and wake the scheduled action up."""
-        self.check_access("create")
-        company = self.env.company
+        self._check_manager()
+        company = self.env.company  # refused when the context asks for a company the user may not use
         active = self.search([("company_id", "=", company.id), ("state", "in", ACTIVE_STATES)], limit=1)
         if active:
             raise UserError(_("%(run)s is already %(state)s for %(company)s; wait for it to finish or cancel it.",
                               run=active.name, state=dict(self._fields["state"].selection)[active.state],
                               company=company.name))
-        run = self.create(self._prepare_run_vals(company, trigger="manual"))
+        vals = self._prepare_run_vals(company, trigger="manual")
+        # sudo: users never create runs themselves (see the module docstring); the right was checked
+        # above, the values are the server's and the caller's default_* keys cannot add others.
+        run = self.sudo().with_context(clean_context(self.env.context)).create(vals)
         self.env.ref("sales_forecast_ai.ir_cron_forecast_run")._trigger()
         return {
             "type": "ir.actions.act_window",
@@ -138,6 +173,8 @@ class SalesForecastRun(models.Model):
         }
 
     def action_cancel(self):
+        self._check_manager()
+        self.check_access("read")  # only runs of the user's companies
         for run in self:
             if run.state not in ACTIVE_STATES:
                 raise UserError(_("%(run)s is %(state)s: only queued or running runs can be cancelled.",
@@ -145,8 +182,9 @@ class SalesForecastRun(models.Model):
         for run in self:
             if run.state == "running":
                 run._stop_child()
-            run.write({"state": "cancelled", "date_end": fields.Datetime.now(), "phase": False})
-            run._append_log(_("Cancelled by %s.", self.env.user.name))
+            # sudo: the state is the server's to write, for a manager whose right was checked above
+            run.sudo().write({"state": "cancelled", "date_end": fields.Datetime.now(), "phase": False})
+            run.sudo()._append_log(_("Cancelled by %s.", self.env.user.name))
         return True
 
     def action_view_results(self):
@@ -158,6 +196,28 @@ class SalesForecastRun(models.Model):
         return action
 
     # -- helpers and hooks ----------------------------------------------------------------------
+    def _check_manager(self):
+        """The right behind the buttons, which then write under sudo: the access rights give no user
+        create or write on runs, so they cannot be what is checked."""
+        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(_("Only Forecast Managers can start or cancel forecast runs."))
+
+    def _check_server_only(self, vals_list):
+        """Refuse values a user sends for a run: every stored field steers or records the server's
+        work, so only the server (superuser mode) writes them."""
+        if self.env.su:
+            return
+        allowed = self._get_user_writable_fields()
+        refused = sorted({name for vals in vals_list for name in vals} - allowed)
+        if refused:
+            raise AccessError(_("Forecast runs are created and updated by the server only; use the Run Now "
+                                "and Cancel buttons. Refused fields: %s", ", ".join(refused)))
+
+    @api.model
+    def _get_user_writable_fields(self):
+        """Fields a user (with write access) may set on a run; none by default."""
+        return frozenset()
+
     def _get_levels(self):
         """The interval levels as a tuple of ints; ValidationError when the text is not one."""
         self.ensure_one()

@@ -13,10 +13,13 @@ work remains:
 
 The training never runs in the Odoo worker: TensorFlow's memory lives and dies with the child.
 Work files live under ``<data_dir>/sales_forecast_ai/<db>/run_<id>`` and are removed at the end.
+That path is always recomputed (``_get_work_dir``), never read from the run, and the child is
+signalled only through ``job.signal_job``, which first checks that the pid is this run's job.
 """
 import datetime
 import logging
 import os
+import re
 import shutil
 import signal
 import socket
@@ -31,6 +34,7 @@ from odoo.tools import config
 
 from ..engine import job
 from ..engine.data import build_panel
+from .sales_forecast_run import ACTIVE_STATES
 
 _logger = logging.getLogger(__name__)
 ATTEMPTS_FILE = "odoo_attempts.json"
@@ -42,7 +46,10 @@ class SalesForecastRun(models.Model):
     @api.model
     def _cron_process(self, schedule=True):
         """One call of the scheduled action. ``schedule=False`` only advances existing runs."""
+        # sudo: the scheduled action creates and advances every company's runs, which no user may write
+        self = self.sudo()  # noqa: PLW0642
         deadline = time.monotonic() + self._get_call_budget()
+        job.reap()  # children of this server that ended since the last call (cancelled ones too)
         if schedule:
             self._schedule_runs()
         done = self._recover_crashed_runs() + self._clean_finished_runs()
@@ -85,8 +92,9 @@ class SalesForecastRun(models.Model):
     def _get_crash_reason(self):
         """Why this running run cannot be going on any more, or "" when it may well be."""
         self.ensure_one()
-        if not self.work_dir or not os.path.isdir(self.work_dir):
-            return _("Its work directory %s is gone (server restart or cleanup?).", self.work_dir or "-")
+        work_dir = self._get_work_dir()
+        if not os.path.isdir(work_dir):
+            return _("Its work directory %s is gone (server restart or cleanup?).", work_dir)
         attempts = self._read_attempts()
         if self.phase == "import" and attempts["step"].startswith("import") \
                 and attempts["count"] >= self._get_max_attempts():
@@ -96,13 +104,13 @@ class SalesForecastRun(models.Model):
                 hours=self._get_max_run_hours()):
             return _("The run took more than %s hours; it is stopped so the next one can start.",
                      self._get_max_run_hours())
-        if self.phase != "train" or job.read_status(self.work_dir):
+        if self.phase != "train" or job.read_status(work_dir):
             return ""
-        if self.host == socket.gethostname() and not job.pid_alive(self.pid):
+        if self.host == socket.gethostname() and not job.job_alive(self.pid, work_dir):
             return _("The forecast process (pid %(pid)s) stopped without reporting: killed, out of memory or "
                      "a restart. Its last output:\n%(tail)s", pid=self.pid, tail=self._job_log_tail())
         # The child writes a heartbeat every few seconds; silence means it hangs or runs elsewhere and died.
-        beat = job.read_progress(self.work_dir).get("heartbeat") or (
+        beat = job.read_progress(work_dir).get("heartbeat") or (
             self.heartbeat and self.heartbeat.replace(tzinfo=datetime.timezone.utc).timestamp()) or 0.0
         if beat and time.time() - beat > self._get_stale_seconds():
             return _("No sign of life from the forecast process (pid %(pid)s on %(host)s) for %(min)s minutes.",
@@ -111,14 +119,39 @@ class SalesForecastRun(models.Model):
 
     @api.model
     def _clean_finished_runs(self):
-        """Remove work directories of runs that ended elsewhere (cancelled, failed by a user)."""
+        """Stop what is left of ended runs and remove their work directories.
+
+        The directories are found on disk in this database's own folder, not from anything stored on
+        a run. One whose run no longer exists (deleted) is removed once it is older than any run
+        could be, as it may belong to a run another worker is starting and has not committed yet.
+        """
+        root = self._get_work_root()
+        try:
+            names = os.listdir(root)
+        except OSError:
+            return 0
+        dirs = {int(m[1]): os.path.join(root, name) for name in names if (m := re.fullmatch(r"run_(\d+)", name))}
+        existing = self.browse(list(dirs)).exists()
+        orphan_age = 3600.0 * self._get_max_run_hours()
         cleaned = 0
-        for run in self.search([("state", "in", ("done", "failed", "cancelled")), ("work_dir", "!=", False)]):
-            if run.host == socket.gethostname() and job.pid_alive(run.pid):
-                if run.date_end and fields.Datetime.now() - run.date_end < datetime.timedelta(seconds=60):
+        for run_id, path in sorted(dirs.items()):
+            if os.path.islink(path) or not os.path.isdir(path):
+                continue  # never ours: the server only creates real directories there
+            run = self.browse(run_id)
+            if run in existing:
+                if run.state in ACTIVE_STATES:
+                    continue
+                if run.date_end and fields.Datetime.now() - run.date_end < datetime.timedelta(seconds=60) \
+                        and any(job.job_alive(pid, path) for pid in run._get_child_pids()):
                     continue  # give the SIGTERM of the cancel button a minute
-                run._stop_child(signal.SIGKILL)
-            run._remove_work_dir()
+                run._remove_work_dir()
+            else:
+                try:
+                    if time.time() - os.stat(path).st_mtime < orphan_age:
+                        continue
+                except OSError:
+                    continue
+                self._discard_work_dir(path, self._get_child_pids_in(path))
             cleaned += 1
         return cleaned
 
@@ -144,7 +177,6 @@ class SalesForecastRun(models.Model):
                 else:
                     _logger.exception("forecast run %s could not start", run.name)
                 run._fail(_("Could not start: %s", self._error_text(exc)))
-                self.env.cr.postcommit.add(partial(shutil.rmtree, run._get_work_dir(), ignore_errors=True))
                 continue
             busy.add(run.company_id.id)
             slots -= 1
@@ -157,7 +189,7 @@ class SalesForecastRun(models.Model):
         work_dir = self._get_work_dir()
         self._reset_work_dir(work_dir)
         self.write({"state": "running", "phase": "extract", "date_start": fields.Datetime.now(),
-                    "work_dir": work_dir, "host": socket.gethostname(), "progress": 0.0})
+                    "host": socket.gethostname(), "progress": 0.0})
         self.env.flush_all()  # the exclusion constraint refuses a second running run of the company here
         self._count_attempt("extract")
         started = time.perf_counter()
@@ -179,6 +211,7 @@ class SalesForecastRun(models.Model):
             self.env.flush_all()
         except Exception:
             child.kill()  # nothing will ever read its output
+            job.reap(child.pid, timeout=5)
             raise
 
     def _build_panel(self):
@@ -213,18 +246,23 @@ class SalesForecastRun(models.Model):
         """Wait for the child until it ends or the call budget is spent (no writes meanwhile, so the
         run's row is not locked while waiting and a user can still cancel it)."""
         interval = self._get_poll_interval()
+        work_dir = self._get_work_dir()
         while True:
-            status = job.read_status(self.work_dir)
+            status = job.read_status(work_dir)
             if status or self._get_crash_reason() or time.monotonic() + interval > deadline:
                 break
             time.sleep(interval)
-        progress = job.read_progress(self.work_dir)
+        progress = job.read_progress(work_dir)
         vals = {"progress": 5.0 + 0.85 * float(progress.get("percent") or 0.0)}
         if progress.get("heartbeat"):
             vals["heartbeat"] = datetime.datetime.fromtimestamp(progress["heartbeat"], datetime.timezone.utc) \
                 .replace(tzinfo=None)
         self.write(vals)
         if status:
+            # The child exits right after its status file: wait for it briefly so that it does not
+            # stay <defunct> in this server (pids of another worker's children are left alone).
+            for pid in self._get_child_pids():
+                job.reap(pid, timeout=5)
             self._on_child_end(status)
         elif reason := self._get_crash_reason():
             self._fail(reason)
@@ -252,7 +290,6 @@ class SalesForecastRun(models.Model):
     # -- ending ---------------------------------------------------------------------------------
     def _fail(self, message, details=""):
         for run in self:
-            run._stop_child(signal.SIGKILL)
             run.write({"state": "failed", "phase": False, "date_end": fields.Datetime.now(),
                        "error_message": message})
             run._append_log(_("FAILED: %s", message))
@@ -261,30 +298,65 @@ class SalesForecastRun(models.Model):
             run._remove_work_dir()
 
     def _stop_child(self, sig=signal.SIGTERM):
+        """Signal the run's child, if the pid still names this run's job (never trusted as such)."""
         for run in self:
-            if run.pid and run.host == socket.gethostname() and job.pid_alive(run.pid):
-                try:
-                    os.kill(run.pid, sig)
-                except OSError:
-                    pass
+            work_dir = run._get_work_dir()
+            for pid in run._get_child_pids():
+                if job.signal_job(pid, work_dir, sig) and sig == signal.SIGKILL:
+                    job.reap(pid, timeout=5)
 
     def _remove_work_dir(self):
-        """Forget the work directory now; delete it once the transaction is committed."""
+        """Stop what is left of the child; delete the work directory once the transaction is committed."""
         for run in self:
-            if run.work_dir:
-                self.env.cr.postcommit.add(partial(shutil.rmtree, run.work_dir, ignore_errors=True))
-                run.work_dir = False
+            self._discard_work_dir(run._get_work_dir(), run._get_child_pids())
+
+    @api.model
+    def _discard_work_dir(self, work_dir, pids):
+        """Kill the verified job processes of ``work_dir`` while its token is there to prove them,
+        then remove the directory after the commit (a rollback keeps what the run may still need)."""
+        for pid in pids:
+            if job.signal_job(pid, work_dir, signal.SIGKILL):
+                job.reap(pid, timeout=5)
+        self.env.cr.postcommit.add(partial(shutil.rmtree, work_dir, ignore_errors=True))
 
     # -- helpers --------------------------------------------------------------------------------
+    @api.model
+    def _get_work_root(self):
+        """This database's folder of run directories, from the server's configuration only."""
+        return os.path.join(os.path.abspath(config["data_dir"]), "sales_forecast_ai", self.env.cr.dbname)
+
     def _get_work_dir(self):
-        return os.path.join(config["data_dir"], "sales_forecast_ai", self.env.cr.dbname, f"run_{self.id}")
+        """The run's work directory: computed from the configuration, the database and the run id,
+        never read from a record (a stored path would let whoever writes it choose what is deleted)."""
+        self.ensure_one()
+        if not isinstance(self.id, int):
+            raise UserError(_("A forecast run must be saved before it has a work directory."))
+        return os.path.join(self._get_work_root(), f"run_{self.id}")
+
+    def _get_child_pids(self):
+        """Pids that may be the run's child: the one recorded at spawn and the one the child wrote in
+        its progress file (an attempt whose transaction rolled back recorded nothing). Only hints:
+        ``job.signal_job`` checks each before any signal."""
+        self.ensure_one()
+        return self._get_child_pids_in(self._get_work_dir(), self.pid)
+
+    @api.model
+    def _get_child_pids_in(self, work_dir, pid=0):
+        pids = [pid] if pid else []
+        try:
+            reported = job.read_progress(work_dir).get("pid")
+        except (OSError, ValueError, AttributeError):
+            reported = None
+        if isinstance(reported, int) and reported not in pids:
+            pids.append(reported)
+        return pids
 
     def _reset_work_dir(self, work_dir):
         """Start clean; a child left by an attempt whose transaction rolled back is stopped first."""
         if os.path.isdir(work_dir):
-            old = job.read_progress(work_dir)
-            if old.get("pid") and old.get("host") == socket.gethostname() and job.pid_alive(old["pid"]):
-                os.kill(old["pid"], signal.SIGKILL)
+            for pid in self._get_child_pids_in(work_dir):
+                if job.signal_job(pid, work_dir, signal.SIGKILL):
+                    job.reap(pid, timeout=5)
             attempts = self._read_attempts(work_dir)
             for name in os.listdir(work_dir):
                 if name != ATTEMPTS_FILE:
@@ -295,7 +367,7 @@ class SalesForecastRun(models.Model):
         os.makedirs(work_dir, exist_ok=True)
 
     def _read_attempts(self, work_dir=None):
-        data = job.read_json(os.path.join(work_dir or self.work_dir, ATTEMPTS_FILE)) or {}
+        data = job.read_json(os.path.join(work_dir or self._get_work_dir(), ATTEMPTS_FILE)) or {}
         return {"step": data.get("step", ""), "count": int(data.get("count", 0))}
 
     def _count_attempt(self, step):
@@ -309,10 +381,10 @@ class SalesForecastRun(models.Model):
         count = previous["count"] + 1 if previous["step"] == step else 1
         if count > self._get_max_attempts():
             raise RuntimeError(_("step '%(step)s' was interrupted %(count)s times", step=step, count=count - 1))
-        job.write_json(os.path.join(self.work_dir, ATTEMPTS_FILE), {"step": step, "count": count})
+        job.write_json(os.path.join(self._get_work_dir(), ATTEMPTS_FILE), {"step": step, "count": count})
 
     def _job_log_tail(self):
-        return job.tail(os.path.join(self.work_dir or "", job.LOG_FILE), 2000).strip() or "-"
+        return job.tail(os.path.join(self._get_work_dir(), job.LOG_FILE), 2000).strip() or "-"
 
     @api.model
     def _error_text(self, exc):

@@ -22,12 +22,13 @@ class SalesForecastRun(models.Model):
 
     def _results(self):
         self.ensure_one()
-        path = os.path.join(self.work_dir, job.RESULT_JSON)
+        work_dir = self._get_work_dir()
+        path = os.path.join(work_dir, job.RESULT_JSON)
         mtime = os.stat(path).st_mtime_ns
-        cached = _RESULTS_CACHE.get(self.work_dir)
+        cached = _RESULTS_CACHE.get(work_dir)
         if not cached or cached[0] != mtime:
             _RESULTS_CACHE.clear()
-            _RESULTS_CACHE[self.work_dir] = cached = (mtime, job.Results(self.work_dir))
+            _RESULTS_CACHE[work_dir] = cached = (mtime, job.Results(work_dir))
         return cached[1]
 
     def _import_batch(self):
@@ -124,7 +125,7 @@ class SalesForecastRun(models.Model):
                            saved=self.series_done, failed=self.series_failed, sec=self.duration,
                            ch=", ".join(f"{name} {count}" for name, count in champions) or "-"))
         self._prune_points()
-        _RESULTS_CACHE.pop(self.work_dir, None)
+        _RESULTS_CACHE.pop(self._get_work_dir(), None)
         self._remove_work_dir()
         self._after_done()
 

@@ -3,7 +3,6 @@ import datetime
 import json
 import os
 import signal
-import subprocess
 import time
 from unittest.mock import patch
 
@@ -19,6 +18,7 @@ from odoo.addons.sales_forecast_ai.engine import job
 from odoo.addons.sales_forecast_ai.models import sales_forecast_run_cron
 
 from .common_forecast import ForecastCase
+from .fake_job import fake_job_python
 
 
 @tagged("post_install", "-at_install")
@@ -144,10 +144,10 @@ class TestForecastRunCron(ForecastCase):
 
     def _start_with_fake_child(self, run):
         """Start ``run`` with a stand-in child that only sleeps, so the test decides how it dies."""
-        fake = []
+        fake, real_spawn, python = [], job.spawn, fake_job_python(self)
 
         def spawn(work_dir, **kwargs):
-            fake.append(subprocess.Popen(["sleep", "120"], start_new_session=True))
+            fake.append(real_spawn(work_dir, python=python, **kwargs))
             return fake[-1]
 
         with patch.object(sales_forecast_run_cron.job, "spawn", spawn):
