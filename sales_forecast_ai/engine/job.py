@@ -116,6 +116,11 @@ def spawn(workdir: str, python: str | None = None, threads: int | None = None, n
         log.close()
     with _CHILDREN_LOCK:
         _CHILDREN[child.pid] = child
+    # Popen returns as the exec starts, a moment before the kernel shows the new command line: wait
+    # for it, so that the job can be recognised as soon as anyone looks (a poll right after the start).
+    deadline = time.monotonic() + 5.0
+    while child.poll() is None and not is_job_process(child.pid, workdir) and time.monotonic() < deadline:
+        time.sleep(0.002)
     return child
 
 
