@@ -150,8 +150,11 @@ class SalesForecastRun(models.Model):
 
     # -- buttons --------------------------------------------------------------------------------
     @api.model
-    def action_run_now(self):
-        """Queue a run of the current company and wake the scheduled action up."""
+    def action_run_now(self, *_selected_ids):
+        """Queue a run of the current company and wake the scheduled action up.
+
+        The list's header button sends the selected runs' ids along (as for any button): a new run is
+        for the current company whatever is selected, so they are ignored."""
         self._check_manager()
         company = self.env.company  # refused when the context asks for a company the user may not use
         active = self.search([("company_id", "=", company.id), ("state", "in", ACTIVE_STATES)], limit=1)

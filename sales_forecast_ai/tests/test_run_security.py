@@ -162,6 +162,19 @@ class TestRunSecurityRpc(HttpCase):
             self.assertEqual(caught.exception.faultCode, ACCESS_ERROR, caught.exception.faultString)
         self.assertEqual(run.state, "queued")
 
+    def test_manager_clicks_the_buttons(self):
+        """In the browser, a Forecast Manager (no write right on runs) queues, cancels and deletes a run."""
+        tour_user = new_test_user(self.env, "sfai_sec_tour_manager", password="sfai_sec_tour_manager",
+                                  groups="base.group_user,sales_forecast_ai.group_forecast_manager",
+                                  company_id=self.company.id, company_ids=[Command.set(self.company.ids)])
+        sequence = self.env.ref("sales_forecast_ai.seq_sales_forecast_run")
+        first = sequence.number_next_actual
+        self.start_tour("/odoo/sales-forecast-runs", "sales_forecast_ai_run_buttons_tour", login=tour_user.login)
+        sequence.invalidate_recordset()
+        self.assertEqual(sequence.number_next_actual, first + 1, "Run Now created one run")
+        self.assertFalse(self.Run.search([("company_id", "=", self.company.id)]), "and it was deleted")
+        self.env.cr.postcommit.run()
+
     def test_manager_views_keep_their_buttons(self):
         views = self.Run.with_user(self.manager).get_views([(False, "list"), (False, "form")])["views"]
         self.assertIn('name="action_run_now"', views["list"]["arch"])
