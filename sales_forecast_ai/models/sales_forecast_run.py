@@ -10,8 +10,9 @@ them delete any directory the server can (the filestore included) or kill any of
 Hence:
 
 - runs are created and changed by the server only: the access rights give read to Forecast Users
-  and read/delete to Forecast Managers, and ``create``/``write`` refuse every field outside
-  superuser mode whatever rights someone adds later (``_get_user_writable_fields`` is empty). The
+  and read/delete to Forecast Managers, and whatever rights someone adds later, ``create`` is
+  refused outside superuser mode (defaults from the context would fill the fields too) and so is
+  ``write`` of any field (``_get_user_writable_fields`` is empty). The
   buttons (``action_run_now``, ``action_cancel``) check the user's right explicitly, then write
   under sudo with values the server chooses (``default_*`` context keys are dropped);
 - nothing stored is trusted for a path or a process, even if a row were forged another way (SQL,
@@ -131,14 +132,15 @@ class SalesForecastRun(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self._check_server_only(vals_list)
+        if not self.env.su:
+            raise AccessError(_("Forecast runs are created by the server only: use the Run Now button."))
         for vals in vals_list:
             if vals.get("name", _("New")) == _("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("sales.forecast.run") or _("New")
         return super().create(vals_list)
 
     def write(self, vals):
-        self._check_server_only([vals])
+        self._check_server_only(vals)
         return super().write(vals)
 
     def unlink(self):
@@ -205,13 +207,12 @@ class SalesForecastRun(models.Model):
         if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
             raise AccessError(_("Only Forecast Managers can start or cancel forecast runs."))
 
-    def _check_server_only(self, vals_list):
+    def _check_server_only(self, vals):
         """Refuse values a user sends for a run: every stored field steers or records the server's
         work, so only the server (superuser mode) writes them."""
         if self.env.su:
             return
-        allowed = self._get_user_writable_fields()
-        refused = sorted({name for vals in vals_list for name in vals} - allowed)
+        refused = sorted(set(vals) - self._get_user_writable_fields())
         if refused:
             raise AccessError(_("Forecast runs are created and updated by the server only; use the Run Now "
                                 "and Cancel buttons. Refused fields: %s", ", ".join(refused)))

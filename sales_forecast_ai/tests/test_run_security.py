@@ -291,6 +291,26 @@ class TestRunProcesses(ForecastCase):
         time.sleep(0.2)
         self.assertIsNone(self.victim.poll())
 
+    def test_refusal_holds_even_with_added_access_rights(self):
+        """An administrator who grants write/create on runs (Settings > Access Rights) opens no hole."""
+        manager = new_test_user(self.env, "sfai_sec_granted", groups="base.group_user,stock.group_stock_manager",
+                                company_id=self.company.id, company_ids=[Command.set(self.company.ids)])
+        self.env["ir.model.access"].create({
+            "name": "too generous", "model_id": self.env.ref("sales_forecast_ai.model_sales_forecast_run").id,
+            "group_id": self.env.ref("sales_forecast_ai.group_forecast_manager").id,
+            "perm_read": True, "perm_write": True, "perm_create": True, "perm_unlink": True})
+        run = self._queue_run()
+        Run = self.Run.with_user(manager)
+        self.assertTrue(Run.has_access("write"), "the right is granted")
+        for context in ({}, {"default_state": "failed", "default_pid": self.victim.pid}):
+            with self.subTest(context=context), self.assertRaises(AccessError):
+                Run.with_context(**context).create({})
+        for vals in ({"state": "failed"}, {"pid": self.victim.pid}, {"work_dir": "/tmp"}, {"host": "x"},
+                     {"company_id": self.other_company.id}, {"model_pool": "naive"}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                run.with_user(manager).write(vals)
+        self.assertEqual((run.state, run.pid), ("queued", 0))
+
     def test_work_dir_is_computed_not_stored(self):
         run = self._queue_run()
         self.assertFalse(run.work_dir)
