@@ -63,6 +63,7 @@ TOKEN_ENV = "SALES_FORECAST_JOB_TOKEN"
 # could steal the exit status another thread of the server waits for).
 _CHILDREN: dict = {}
 _CHILDREN_LOCK = threading.Lock()
+HAS_PROC = os.path.isdir("/proc/self")  # where a process' command line and environment can be read
 
 
 class Cancelled(RunCancelled):
@@ -118,7 +119,7 @@ def spawn(workdir: str, python: str | None = None, threads: int | None = None, n
         _CHILDREN[child.pid] = child
     # Popen returns as the exec starts, a moment before the kernel shows the new command line: wait
     # for it, so that the job can be recognised as soon as anyone looks (a poll right after the start).
-    deadline = time.monotonic() + 5.0
+    deadline = time.monotonic() + (5.0 if HAS_PROC else 0.0)
     while child.poll() is None and not is_job_process(child.pid, workdir) and time.monotonic() < deadline:
         time.sleep(0.002)
     return child
@@ -202,9 +203,15 @@ def is_job_process(pid, workdir: str) -> bool:
 
 
 def job_alive(pid, workdir: str) -> bool:
-    """Is the job of ``workdir`` still running as ``pid``? A finished child of ours is reaped on the way."""
+    """Is the job of ``workdir`` still running as ``pid``? A finished child of ours is reaped on the way.
+
+    Without /proc (not Linux) a job cannot be told from another process: only whether the pid lives
+    is known then, which is enough to wait for it, never to signal it (see ``signal_job``).
+    """
     if _valid_pid(pid):
         reap(pid)
+    if not HAS_PROC:
+        return pid_alive(pid)
     return is_job_process(pid, workdir) and pid_alive(pid)
 
 
