@@ -21,3 +21,4 @@ from . import sales_forecast_demo
 from . import sales_forecast_demo_orders
 from . import sales_forecast_history_reader
 from . import sales_forecast_run_units
+from . import sales_forecast_demand_report

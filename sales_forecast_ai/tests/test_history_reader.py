@@ -107,3 +107,21 @@ class TestHistoryReader(ForecastCase):
         rows = only_one.get_daily_quantities(self.p1.ids, date_from=self.day_3, date_to=self.today)
         self.assertEqual([(r["warehouse_id"], r["qty"]) for r in rows], [(self.wh1.id, 29.0)],
                          "only the companies selected in the switcher")
+
+    def test_quantities_sold_report(self):
+        # The Analysis menu's report for buyers and clerks: quantities per day, nothing about money or people.
+        Report = self.env["sales.forecast.demand.report"]
+        private = [name for name, field in Report._fields.items()
+                   if field.type == "monetary" or field.comodel_name in ("res.partner", "res.users", "sale.order",
+                                                                         "sale.order.line", "crm.team")]
+        self.assertEqual(private, [], "only quantities")
+        self.env.flush_all()
+        for user in (self.buyer, self.storekeeper):
+            with self.subTest(user=user.login):
+                groups = Report.with_user(user).with_context(allowed_company_ids=user.company_ids.ids)._read_group(
+                    [("date", ">=", self.day_3)], groupby=["product_id", "warehouse_id", "date:day"],
+                    aggregates=["quantity:sum"])
+                self.assertEqual(
+                    sorted((p.id, w.id, d, q) for p, w, d, q in groups),
+                    sorted([(self.p1.id, self.wh1.id, self.day_3, 29.0), (self.p2.id, self.wh2.id, self.day_2, 4.0)]),
+                    "confirmed sales in the product's unit, of the user's company only")

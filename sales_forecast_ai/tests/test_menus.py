@@ -38,10 +38,10 @@ class TestMenus(SalesForecastCase):
         root = self.env.ref(f"{MODULE}.menu_root")
         settings = self.env.ref(f"{MODULE}.menu_sales_forecast_settings")
         sections = {
-            "forecast_user": ["menu_dashboard", "menu_forecasts"],
+            "forecast_user": ["menu_dashboard", "menu_forecasts", "menu_analysis"],
             # Buyers and warehouse staff reorder: they also see the stock position (the future suggestions).
-            "purchase_user": ["menu_dashboard", "menu_forecasts", "menu_purchase_suggestions"],
-            "stock_user": ["menu_dashboard", "menu_forecasts", "menu_purchase_suggestions"],
+            "purchase_user": ["menu_dashboard", "menu_forecasts", "menu_purchase_suggestions", "menu_analysis"],
+            "stock_user": ["menu_dashboard", "menu_forecasts", "menu_purchase_suggestions", "menu_analysis"],
             # Managers are Purchase users: they also see the stock position (the future suggestions).
             "forecast_manager": ["menu_dashboard", "menu_forecasts", "menu_purchase_suggestions"],
             "admin": ["menu_dashboard", "menu_forecasts", "menu_purchase_suggestions"],
@@ -54,10 +54,13 @@ class TestMenus(SalesForecastCase):
                 self.assertIn(self.env.ref(f"{MODULE}.{section}"), visible, f"{role}: {section}")
             self.assertEqual(settings in visible, role == "admin", role)
         self.assertFalse(self._visible(self.users["employee"]))
-        # The sales analysis (sale.report: revenue per customer and salesperson) is for the sales team only.
+        # The sales analysis (sale.report: revenue per customer and salesperson) is for the sales team only;
+        # everyone who forecasts sees the quantities sold.
         sales_history = self.env.ref(f"{MODULE}.menu_sales_forecast_analysis")
+        quantities = self.env.ref(f"{MODULE}.menu_sales_forecast_demand_report")
         for role in ("forecast_user", "purchase_user", "stock_user", "forecast_manager"):
             self.assertNotIn(sales_history, self._visible(self.users[role]), role)
+            self.assertIn(quantities, self._visible(self.users[role]), role)
         self.assertIn(sales_history, self._visible(self.users["forecast_salesman"]))
 
     def test_visible_menus_open(self):
