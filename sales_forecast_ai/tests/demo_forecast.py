@@ -26,7 +26,9 @@ def run_demo_forecast(env, company, pool=QUICK_POOL, timeout=300):
 
 
 def remove_work_dir(run):
-    """Tests never commit, so the post-commit clean-up of a run's files never runs: do it."""
+    """Tests never commit, so the post-commit clean-up of a run's files never runs: do it (and stop
+    the child of a run that did not end in time)."""
     path = run._get_work_dir()
     if os.path.isdir(path):
+        run._stop_child()
         shutil.rmtree(path, ignore_errors=True)

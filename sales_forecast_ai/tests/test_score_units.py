@@ -1,7 +1,7 @@
 """Confidence and scores are stored and shown in one unit: percent."""
-from .common_forecast import ForecastCase
-
 from odoo.tests import tagged
+
+from .common_forecast import ForecastCase
 
 # As the engine reports them: confidence, WAPE, bias and coverage are ratios, sMAPE is a percentage.
 ENGINE_SERIES = {
