@@ -10,6 +10,8 @@ import { registry } from "@web/core/registry";
 // A drawn chart with both curves: recorded sales and the forecast.
 const FULL_CHART = "canvas[data-points]:not([data-history-points='0']):not([data-forecast-points='0'])";
 const NO_ERROR = "body:not(:has(.o_error_dialog))";
+// Steps that wait for a page to load get more than the default 10 s: the test machine is shared.
+const LOAD_TIMEOUT = 30000;
 
 function screenshotStep(name, trigger) {
     return {
@@ -27,6 +29,7 @@ function chartSteps() {
         {
             content: "The product's chart shows its history and forecast",
             trigger: `.o_sfai_forecast_chart_action .o_sfai_forecast_chart ${FULL_CHART}`,
+            timeout: LOAD_TIMEOUT,
         },
         {
             content: "with no note hiding the history",
@@ -49,6 +52,7 @@ registry.category("web_tour.tours").add("sales_forecast_ai_user_dashboard_tour",
         {
             content: "The dashboard lists the products of the demo run",
             trigger: ".o_sfai_dashboard .o_sfai_top_products .o_sfai_top_product",
+            timeout: LOAD_TIMEOUT,
         },
         {
             content: "with their confidence in percent",
@@ -87,6 +91,7 @@ registry.category("web_tour.tours").add("sales_forecast_ai_user_product_button_t
         {
             content: "Open the product's forecast from its smart button (in the overflow when buttons are many)",
             trigger: ".o_form_view .o-form-buttonbox",
+            timeout: LOAD_TIMEOUT,
             async run() {
                 const box = document.querySelector(".o_form_view .o-form-buttonbox");
                 let button = box.querySelector("button[name='action_open_forecast_chart']");
