@@ -32,6 +32,8 @@ baselines in a rolling-origin backtest; each product gets the model that wins.
         "views/res_config_settings_views.xml",
         "views/sales_analysis_views.xml",
         "views/purchase_suggestion_placeholder_views.xml",
+        "security/sales_forecast_demand_report_rules.xml",
+        "views/sales_forecast_demand_report_views.xml",
     ],
     "demo": [
         "data/sales_forecast_demo.xml",

@@ -19,3 +19,6 @@ from . import res_company
 from . import res_config_settings
 from . import sales_forecast_demo
 from . import sales_forecast_demo_orders
+from . import sales_forecast_history_reader
+from . import sales_forecast_run_units
+from . import sales_forecast_demand_report

@@ -1,7 +1,9 @@
 """What the forecast dashboard and the product chart show, read in a few aggregated queries.
 
 Everything is read with the user's own rights and for the current company only (``env.company``),
-so record rules decide what a user sees; nothing here needs ``sudo``.
+so record rules decide what a user sees; nothing here needs ``sudo``. Past sales come from
+``sales.forecast.history.reader`` (daily quantities only), so buyers and warehouse staff, who may
+not read sale orders, see them too.
 """
 import datetime
 
@@ -130,24 +132,18 @@ class SalesForecastDashboard(models.AbstractModel):
         """Daily demand of the last CHART_HISTORY_DAYS days, by the same rules the forecast learned
         from (confirmed sales net of returns, imported history before Odoo).
 
-        Returns (points, note): a user whose rights do not cover the sources gets no points and a
-        note saying why, rather than an access error that would hide the forecast too.
+        Returns (points, note): the note says why there are no points.
         """
-        for model in self._get_chart_history_models():
-            if not self.env[model].has_access("read"):
-                return [], self.env._("Your access rights do not include %s, so past sales are not shown.",
-                                      self.env[model]._description)
         date_from = today - datetime.timedelta(days=self._get_chart_history_days())
-        date_to = today + datetime.timedelta(days=1)
-        reader = self.env["sales.forecast.demand"].with_context(
-            sales_forecast_chart_filter={"product_id": product.id, "warehouse_id": warehouse_id or False})
-        frame = reader._get_demand_frame(self.env.company, date_from, date_to)
-        frame = frame[(frame["product_id"] == product.id) & (frame["warehouse_id"] == (warehouse_id or 0))]
-        if not len(frame):
+        rows = self.env["sales.forecast.history.reader"].get_daily_quantities(
+            product.ids, warehouse_id or False, date_from, today)
+        # Without a warehouse the reader returns every warehouse; the chart shows the series without one.
+        quantities = {fields.Date.to_date(row["date"]): row["qty"] for row in rows
+                      if row["warehouse_id"] == (warehouse_id or False)}
+        if not quantities:
             return [], self.env._("No sales recorded in the last %s days.", self._get_chart_history_days())
         # The reader only returns days with demand; a day without sales is a real 0 on the chart,
         # from the first day the product sold (earlier zeros would only mean "not sold yet").
-        quantities = {day.date(): float(qty) for day, qty in zip(frame["date"], frame["quantity"])}
         first = min(quantities)
         return [{"date": fields.Date.to_string(first + datetime.timedelta(days=offset)),
                  "qty": quantities.get(first + datetime.timedelta(days=offset), 0.0)}
@@ -226,8 +222,3 @@ class SalesForecastDashboard(models.AbstractModel):
     @api.model
     def _get_chart_history_days(self):
         return CHART_HISTORY_DAYS
-
-    @api.model
-    def _get_chart_history_models(self):
-        """Models the demand reader reads; a user needs read access to each to see history."""
-        return ["sale.report", "stock.move", "sales.forecast.history"]

@@ -1,8 +1,12 @@
-"""Let the product chart read one series' demand without reading the whole company's.
+"""Let a screen read a few series' demand without reading the whole company's.
 
-The chart wants the history of one product x warehouse by the exact rules the forecast learned
-from, so it reuses the demand reader; the context key ``sales_forecast_chart_filter``
-(``{"product_id": int, "warehouse_id": int or False}``) narrows each source to that series in SQL.
+Screens want the history of some products by the exact rules the forecast learned from, so they
+reuse the demand reader (through ``sales.forecast.history.reader``); the context key
+``sales_forecast_chart_filter`` narrows each source in SQL:
+
+* ``product_ids`` (list of ids) or ``product_id`` (one id): only these products;
+* ``warehouse_id``: only this warehouse (``False``: sales without a warehouse). Leave the key out
+  to read every warehouse.
 """
 from odoo import api, models
 
@@ -32,4 +36,11 @@ class SalesForecastDemand(models.AbstractModel):
         series = self.env.context.get(FILTER_KEY)
         if not series:
             return []
-        return [(product_path, "=", series["product_id"]), (warehouse_path, "=", series.get("warehouse_id") or False)]
+        domain = []
+        if "product_ids" in series:
+            domain.append((product_path, "in", list(series["product_ids"])))
+        elif "product_id" in series:
+            domain.append((product_path, "=", series["product_id"]))
+        if "warehouse_id" in series:
+            domain.append((warehouse_path, "=", series["warehouse_id"] or False))
+        return domain

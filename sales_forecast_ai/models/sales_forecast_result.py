@@ -39,18 +39,18 @@ class SalesForecastResult(models.Model):
                                     help="Smooth, erratic, intermittent or lumpy (ADI and CV2 of the history).")
     trend = fields.Selection(TREND, readonly=True, default="STABLE",
                              help="Slope of the smoothed history: above 0.2 is up, below -0.2 is down.")
-    confidence = fields.Float(readonly=True, digits=(16, 2), aggregator="avg",
-                              help="0-1: data coverage, variability and sample size.")
+    confidence = fields.Float("Confidence (%)", readonly=True, digits=(16, 1), aggregator="avg",
+                              help="0-100 %: data coverage, variability and sample size.")
     total_7 = fields.Float("Next 7 Days", readonly=True, digits=(16, 2))
     total_30 = fields.Float("Next 30 Days", readonly=True, digits=(16, 2))
     total_90 = fields.Float("Next 90 Days", readonly=True, digits=(16, 2))
     history_mean = fields.Float("Mean Daily Demand", readonly=True, digits=(16, 3), aggregator="sum")
     residual_std = fields.Float("Error Std Dev", readonly=True, digits=(16, 3), aggregator="avg",
                                 help="Standard deviation of the champion's one-step backtest errors.")
-    coverage_80 = fields.Float("Coverage 80%", readonly=True, digits=(16, 3), aggregator="avg",
-                               help="Share of backtest days inside the 80% interval.")
-    coverage_95 = fields.Float("Coverage 95%", readonly=True, digits=(16, 3), aggregator="avg",
-                               help="Share of backtest days inside the 95% interval.")
+    coverage_80 = fields.Float("80% Interval Coverage (%)", readonly=True, digits=(16, 1), aggregator="avg",
+                               help="Percent of backtest days inside the 80% interval.")
+    coverage_95 = fields.Float("95% Interval Coverage (%)", readonly=True, digits=(16, 1), aggregator="avg",
+                               help="Percent of backtest days inside the 95% interval.")
     is_latest = fields.Boolean("Latest", readonly=True, index=True,
                                help="Result of the company's latest successful run.")
     point_ids = fields.One2many("sales.forecast.point", "result_id", string="Forecast", readonly=True)

@@ -14,3 +14,7 @@ from . import test_settings
 from . import test_uninstall_hook
 from . import test_settings_tour
 from . import test_run_security
+from . import test_history_reader
+from . import test_module_access
+from . import test_score_units
+from . import test_ui_tour_roles

@@ -15,6 +15,9 @@ def create_role_users(env):
         "employee": user("sfai_employee", ""),
         "forecast_user": user("sfai_forecast_user", FORECAST_USER),
         "forecast_purchase_user": user("sfai_forecast_buyer", f"{FORECAST_USER},purchase.group_purchase_user"),
+        # Plain Purchase and Inventory users: the forecast role comes with their app, nothing else.
+        "purchase_user": user("sfai_purchase_user", "purchase.group_purchase_user"),
+        "stock_user": user("sfai_stock_user", "stock.group_stock_user"),
         "forecast_manager": user("sfai_forecast_manager", FORECAST_MANAGER),
         "stock_manager": user("sfai_stock_manager", "stock.group_stock_manager"),
         "admin": user("sfai_admin", f"base.group_system,{FORECAST_MANAGER}"),

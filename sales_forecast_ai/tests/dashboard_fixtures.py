@@ -1,5 +1,6 @@
 """A done forecast run with results, points and scores, written directly: the dashboard tests check
-what the dashboard reads, not how a run computes it (the run's own tests cover that)."""
+what the dashboard reads, not how a run computes it (the run's own tests cover that). Scores and
+confidence are in percent, as a run stores them (models/sales_forecast_run_units.py)."""
 import datetime
 
 from odoo import Command, fields
@@ -34,24 +35,24 @@ def create_forecast_fixture(env, company=None):
         "progress": 100.0,
     })
     env["sales.forecast.run.score"].create([
-        {"run_id": run.id, "model": "mlp", "family": "neural", "rmse": 3.1, "mae": 2.2, "smape": 0.31,
-         "mase": 0.71, "wape": 0.24, "bias": 0.1, "n_params": 1345, "rmse_train": 2.8, "rmse_val": 3.0, "wins": 2},
-        {"run_id": run.id, "model": "ets", "family": "statistical", "rmse": 3.4, "mae": 2.5, "smape": 0.35,
-         "mase": 0.78, "wape": 0.27, "bias": -0.2, "n_params": 3, "rmse_train": 3.2, "rmse_val": 3.3, "wins": 1},
+        {"run_id": run.id, "model": "mlp", "family": "neural", "rmse": 3.1, "mae": 2.2, "smape": 31.0,
+         "mase": 0.71, "wape": 24.0, "bias": 10.0, "n_params": 1345, "rmse_train": 2.8, "rmse_val": 3.0, "wins": 2},
+        {"run_id": run.id, "model": "ets", "family": "statistical", "rmse": 3.4, "mae": 2.5, "smape": 35.0,
+         "mase": 0.78, "wape": 27.0, "bias": -20.0, "n_params": 3, "rmse_train": 3.2, "rmse_val": 3.3, "wins": 1},
     ])
     common = {"run_id": run.id, "company_id": company.id, "is_latest": True, "status": "ok"}
     Result = env["sales.forecast.result"]
     result_a1 = Result.create({
         **common, "product_id": product_a.id, "warehouse_id": warehouse_1.id, "champion": "mlp",
         "reason": "won on MASE 0.71 vs 0.78 for ets", "demand_class": "smooth", "trend": "UP",
-        "confidence": 0.82, "total_7": 70.0, "total_30": 300.0, "total_90": 900.0})
+        "confidence": 82.0, "total_7": 70.0, "total_30": 300.0, "total_90": 900.0})
     result_a2 = Result.create({
         **common, "product_id": product_a.id, "warehouse_id": warehouse_2.id, "champion": "ets",
-        "demand_class": "erratic", "trend": "STABLE", "confidence": 0.6,
+        "demand_class": "erratic", "trend": "STABLE", "confidence": 60.0,
         "total_7": 24.0, "total_30": 100.0, "total_90": 310.0})
     result_b1 = Result.create({
         **common, "product_id": product_b.id, "warehouse_id": warehouse_1.id, "champion": "mlp",
-        "demand_class": "intermittent", "trend": "DOWN", "confidence": 0.4,
+        "demand_class": "intermittent", "trend": "DOWN", "confidence": 40.0,
         "total_7": 11.0, "total_30": 50.0, "total_90": 140.0})
     # A series the engine could not forecast: listed on the run, never counted by the dashboard.
     Result.create({**common, "product_id": product_c.id, "warehouse_id": warehouse_1.id, "status": "failed"})
@@ -59,10 +60,10 @@ def create_forecast_fixture(env, company=None):
     for result, level in ((result_a1, 10.0), (result_a2, 3.3), (result_b1, 1.7)):
         env["sales.forecast.point"].create(_forecast_points(result, level, today))
     env["sales.forecast.candidate"].create([
-        {"result_id": result_a1.id, "model": "mlp", "is_champion": True, "rmse": 2.9, "mae": 2.1, "smape": 0.28,
-         "mase": 0.71, "wape": 0.22, "bias": 0.05},
-        {"result_id": result_a1.id, "model": "ets", "rmse": 3.2, "mae": 2.4, "smape": 0.31, "mase": 0.78,
-         "wape": 0.25, "bias": -0.1},
+        {"result_id": result_a1.id, "model": "mlp", "is_champion": True, "rmse": 2.9, "mae": 2.1, "smape": 28.0,
+         "mase": 0.71, "wape": 22.0, "bias": 5.0},
+        {"result_id": result_a1.id, "model": "ets", "rmse": 3.2, "mae": 2.4, "smape": 31.0, "mase": 0.78,
+         "wape": 25.0, "bias": -10.0},
     ])
     history = _imported_history(env, company, warehouse_1, product_a, today)
     sale_day = today - datetime.timedelta(days=5)

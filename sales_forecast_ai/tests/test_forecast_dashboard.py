@@ -58,7 +58,7 @@ class TestForecastDashboard(TransactionCase):
             (data["product_b"].id, data["warehouse_1"].id, 50.0),
         ])
         self.assertEqual(top[0]["trend"], "UP")
-        self.assertAlmostEqual(top[0]["confidence"], 0.82)
+        self.assertAlmostEqual(top[0]["confidence"], 82.0)
         self.assertTrue(overview["multi_warehouse"])
         self.assertIn(data["run"].id, [r["id"] for r in overview["recent_runs"]])
 
@@ -128,11 +128,17 @@ class TestForecastDashboard(TransactionCase):
         company_warehouses = self.env["stock.warehouse"].search([("company_id", "=", data["company"].id)])
         self.assertEqual({w["id"] for w in chart["warehouses"]}, set(company_warehouses.ids))
 
-    def test_user_without_sales_rights_gets_forecast_without_history(self):
+    def test_user_without_sales_rights_sees_history(self):
+        # No right on sale orders: the history still shows, read as daily quantities only.
+        with self.assertRaises(AccessError):
+            self.env["sale.order.line"].with_user(self.buyer).search_count([])
         chart = self._dashboard(self.buyer).get_chart_data(self.data["product_a"].id)
         self.assertEqual(chart["result"]["total_30"], 300.0)
-        self.assertEqual(chart["history"], [])
-        self.assertIn("access rights", chart["history_note"])
+        seller_chart = self._dashboard(self.user).get_chart_data(self.data["product_a"].id)
+        self.assertEqual(chart["history"], seller_chart["history"])
+        by_day = {point["date"]: point["qty"] for point in chart["history"]}
+        self.assertEqual(by_day[fields.Date.to_string(self.data["sale_day"])], 7.0)
+        self.assertEqual(chart["history_note"], "")
 
     def test_other_company_sees_nothing(self):
         dashboard = self._dashboard(self.other_user)

@@ -21,7 +21,7 @@ class TestForecastXmlRpc(HttpCase):
         cls.result = env["sales.forecast.result"].create({
             "run_id": cls.forecast_run.id, "company_id": company.id, "product_id": product.id,
             "warehouse_id": warehouse.id, "champion": "mlp", "demand_class": "smooth", "trend": "UP",
-            "total_7": 21.0, "total_30": 90.0, "total_90": 270.0, "confidence": 0.8, "is_latest": True,
+            "total_7": 21.0, "total_30": 90.0, "total_90": 270.0, "confidence": 80.0, "is_latest": True,
             "point_ids": [Command.create({"date": "2030-01-01", "forecast": 3.0, "lo_80": 2.0, "hi_80": 4.0,
                                           "lo_95": 1.0, "hi_95": 5.0}),
                           Command.create({"date": "2030-01-02", "forecast": 3.5, "lo_80": 2.5, "hi_80": 4.5,

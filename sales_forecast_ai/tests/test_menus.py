@@ -4,16 +4,25 @@ from pathlib import Path
 
 from lxml import etree
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
-from .common import MODULE, SalesForecastCase
+from .common import FORECAST_USER, MODULE, SalesForecastCase
 
 STATIC_SRC = Path(__file__).resolve().parent.parent / "static" / "src"
+CLIENT_ACTION_LOADS = {
+    "sales_forecast_ai.dashboard": lambda env: env["sales.forecast.dashboard"].get_overview(),
+}
 
 
 @tagged("post_install", "-at_install")
 class TestMenus(SalesForecastCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.users["forecast_salesman"] = new_test_user(
+            cls.env, login="sfai_forecast_salesman", groups=f"{FORECAST_USER},sales_team.group_sale_salesman")
+
     def _module_menus(self):
         data = self.env["ir.model.data"].search([("module", "=", MODULE), ("model", "=", "ir.ui.menu")])
         return self.env["ir.ui.menu"].browse(data.mapped("res_id")).exists()
@@ -29,10 +38,14 @@ class TestMenus(SalesForecastCase):
         root = self.env.ref(f"{MODULE}.menu_root")
         settings = self.env.ref(f"{MODULE}.menu_sales_forecast_settings")
         sections = {
-            "forecast_user": ["menu_analysis"],
+            "forecast_user": ["menu_dashboard", "menu_forecasts", "menu_analysis"],
+            # Buyers and warehouse staff reorder: they also see the stock position (the future suggestions).
+            "purchase_user": ["menu_dashboard", "menu_forecasts", "menu_purchase_suggestions", "menu_analysis"],
+            "stock_user": ["menu_dashboard", "menu_forecasts", "menu_purchase_suggestions", "menu_analysis"],
             # Managers are Purchase users: they also see the stock position (the future suggestions).
-            "forecast_manager": ["menu_analysis", "menu_purchase_suggestions"],
-            "admin": ["menu_analysis", "menu_purchase_suggestions"],
+            "forecast_manager": ["menu_dashboard", "menu_forecasts", "menu_purchase_suggestions"],
+            "admin": ["menu_dashboard", "menu_forecasts", "menu_purchase_suggestions"],
+            "forecast_salesman": ["menu_dashboard", "menu_forecasts", "menu_analysis"],
         }
         for role, expected in sections.items():
             visible = self._visible(self.users[role])
@@ -41,9 +54,17 @@ class TestMenus(SalesForecastCase):
                 self.assertIn(self.env.ref(f"{MODULE}.{section}"), visible, f"{role}: {section}")
             self.assertEqual(settings in visible, role == "admin", role)
         self.assertFalse(self._visible(self.users["employee"]))
+        # The sales analysis (sale.report: revenue per customer and salesperson) is for the sales team only;
+        # everyone who forecasts sees the quantities sold.
+        sales_history = self.env.ref(f"{MODULE}.menu_sales_forecast_analysis")
+        quantities = self.env.ref(f"{MODULE}.menu_sales_forecast_demand_report")
+        for role in ("forecast_user", "purchase_user", "stock_user", "forecast_manager"):
+            self.assertNotIn(sales_history, self._visible(self.users[role]), role)
+            self.assertIn(quantities, self._visible(self.users[role]), role)
+        self.assertIn(sales_history, self._visible(self.users["forecast_salesman"]))
 
     def test_visible_menus_open(self):
-        for role in ("forecast_user", "forecast_manager", "admin"):
+        for role in ("forecast_user", "purchase_user", "stock_user", "forecast_manager", "forecast_salesman", "admin"):
             user = self.users[role]
             for menu in self._visible(user):
                 with self.subTest(role=role, menu=menu.complete_name):
@@ -60,6 +81,10 @@ class TestMenus(SalesForecastCase):
             registered = re.search(r"""category\(["']actions["']\)\s*\.add\(\s*["']%s["']""" % re.escape(action.tag),
                                    sources)
             self.assertTrue(registered, f"client action tag {action.tag!r} is registered by no JS file")
+            # What the client action asks the server for when it opens, asked as the user.
+            load = CLIENT_ACTION_LOADS.get(action.tag)
+            if load:
+                load(self.env(user=user))
             return
         self.assertEqual(action._name, "ir.actions.act_window", "menus here open windows or client actions")
         eval_context = self.env["ir.actions.actions"].with_user(user)._get_eval_context(action)

@@ -88,8 +88,10 @@ export class ForecastChart extends Component {
         }
         const canvas = this.canvasRef.el;
         this.chart = new Chart(canvas, this.getChartConfig());
-        // Lets tours and tests know the chart drew real points rather than an empty canvas.
+        // Lets tours and tests know the chart drew real points rather than an empty canvas, and which.
         canvas.dataset.points = String(this.props.history.length + this.props.forecast.length);
+        canvas.dataset.historyPoints = String(this.props.history.length);
+        canvas.dataset.forecastPoints = String(this.props.forecast.length);
     }
 
     buildSeries() {

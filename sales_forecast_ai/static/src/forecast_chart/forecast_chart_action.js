@@ -33,9 +33,8 @@ export function formatConfidence(value) {
     if (value === false || value === null || value === undefined) {
         return "–";
     }
-    // The run stores confidence as a 0-1 score; older rows may already be a percentage.
-    const percent = value <= 1 ? value * 100 : value;
-    return `${formatFloat(percent, { digits: [false, 0] })} %`;
+    // Stored in percent (0-100) like every score shown to users: shown as stored, never rescaled.
+    return `${formatFloat(value, { digits: [false, 0] })} %`;
 }
 
 /**
