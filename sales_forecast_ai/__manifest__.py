@@ -32,6 +32,7 @@ baselines in a rolling-origin backtest; each product gets the model that wins.
         "views/res_config_settings_views.xml",
         "views/sales_analysis_views.xml",
         "views/purchase_suggestion_placeholder_views.xml",
+        "views/res_config_settings_history_import_views.xml",
     ],
     "demo": [
         "data/sales_forecast_demo.xml",

@@ -19,3 +19,5 @@ from . import res_company
 from . import res_config_settings
 from . import sales_forecast_demo
 from . import sales_forecast_demo_orders
+from . import res_company_history_import
+from . import res_config_settings_history_import

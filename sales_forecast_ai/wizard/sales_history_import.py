@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from . import sales_history_parser as parser
+from ..engine import csv_reader as reader
 
 PREVIEW_PROBLEMS = 200  # problems shown in the preview; all of them are in the downloadable CSV
 
@@ -42,6 +42,7 @@ class SalesHistoryImportColumn(models.TransientModel):
 class SalesHistoryImport(models.TransientModel):
     _name = "sales.history.import"
     _description = "Import Sales History"
+    _check_company_auto = True
 
     state = fields.Selection([("upload", "Upload"), ("map", "Columns"), ("preview", "Preview"), ("done", "Done")],
                              default="upload", required=True)
@@ -61,10 +62,14 @@ class SalesHistoryImport(models.TransientModel):
                                            "import every row into the default warehouse.")
     quantity_column_id = fields.Many2one("sales.history.import.column", "Quantity Column",
                                          domain="[('wizard_id', '=', id)]")
-    default_warehouse_id = fields.Many2one("stock.warehouse", domain="[('company_id', '=', company_id)]",
+    default_warehouse_id = fields.Many2one("stock.warehouse", check_company=True,
                                            help="Warehouse of every row when the file has no warehouse column.")
     date_format = fields.Selection([("auto", "Detect"), ("iso", "YYYY-MM-DD"), ("dmy", "DD/MM/YYYY"),
                                     ("mdy", "MM/DD/YYYY")], default="auto", required=True)
+    max_quantity = fields.Float(
+        "Quantity Ceiling", default=lambda self: self.env.company.forecast_import_max_quantity,
+        help="A row whose quantity is above this (a typing or export error such as 1e308) is a problem: "
+             "nothing is imported until it is fixed.")
     row_count = fields.Integer("Rows", readonly=True)
     valid_count = fields.Integer("Rows Without Problem", readonly=True)
     problem_count = fields.Integer("Problems", readonly=True)
@@ -78,14 +83,14 @@ class SalesHistoryImport(models.TransientModel):
     def action_read_columns(self):
         """Upload -> mapping: read the header and a few rows, guess which column is which."""
         self.ensure_one()
-        raw = self._read_raw(nrows=5)
+        raw, __ = self._read_raw(nrows=5)
         self.column_ids.unlink()
         columns = self.env["sales.history.import.column"].create([
             {"wizard_id": self.id, "name": name, "position": i,
              "sample": ", ".join(v for v in raw[name].head(3) if v)[:60]}
             for i, name in enumerate(raw.columns)])
         by_name = {c.name: c for c in columns}
-        guess = parser.guess_columns(raw.columns)
+        guess = reader.guess_columns(raw.columns)
         self.write({
             "state": "map",
             "date_column_id": by_name[guess["date"]].id if guess["date"] else False,
@@ -107,7 +112,7 @@ class SalesHistoryImport(models.TransientModel):
             "valid_count": valid_lines,
             "problem_count": len(problems),
             "summary_html": self._render_summary(rows, problems, info, time.perf_counter() - started),
-            "problems_file": base64.b64encode(parser.problems_csv(problems)) if len(problems) else False,
+            "problems_file": base64.b64encode(reader.problems_csv(problems)) if len(problems) else False,
             "problems_filename": f"problems_{self.filename or 'import'}.csv" if len(problems) else False,
         })
         return self._reopen()
@@ -145,22 +150,31 @@ class SalesHistoryImport(models.TransientModel):
         if not self.data_file:
             raise UserError(_("Choose a file to import."))
         try:
-            return parser.read_table(base64.b64decode(self.data_file), nrows=nrows)
-        except parser.FileError as exc:
+            return reader.read_table(base64.b64decode(self.data_file), nrows=nrows)
+        except reader.DataError as exc:
             raise UserError(_("This file cannot be imported: %s", exc)) from None
 
     def _check_file(self):
         """(rows with product/warehouse ids, problems, info) for the whole file."""
+        if self.company_id not in self.env.companies:
+            # Rows are written with SQL under the wizard's company: it must be one the user works in.
+            raise UserError(_("You cannot import history into %s: select this company first.",
+                              self.company_id.name))
         if not self.store_column_id and not self.default_warehouse_id:
             raise UserError(_("Choose the warehouse column, or a default warehouse for every row."))
-        raw = self._read_raw()
+        if not self.date_column_id or not self.item_column_id or not self.quantity_column_id:
+            raise UserError(_("Choose the file columns holding the date, the product and the quantity."))
+        if not self.max_quantity > 0:
+            raise UserError(_("The quantity ceiling must be a positive number."))
+        table = self._read_raw()
         columns = {"date": self.date_column_id.name, "item": self.item_column_id.name,
-                   "store": self.store_column_id.name or None, "quantity": self.quantity_column_id.name}
+                   "store": self.store_column_id.name or "", "quantity": self.quantity_column_id.name}
         try:
-            rows, problems, info = parser.parse(raw, columns, self.date_format,
-                                                today=fields.Date.context_today(self))
-        except parser.FileError as exc:
+            result = reader.read_sales(None, columns, self.date_format, today=fields.Date.context_today(self),
+                                       max_quantity=self.max_quantity, table=table)
+        except reader.DataError as exc:
             raise UserError(_("This file cannot be imported: %s", exc)) from None
+        rows, problems, info = result.rows, result.problems, result.info
         found = [problems]
         rows["product_id"], found_items = self._match(rows, "item", self._match_products, columns["item"])
         found.append(found_items)
@@ -171,11 +185,11 @@ class SalesHistoryImport(models.TransientModel):
             rows["warehouse_id"] = self.default_warehouse_id.id
         found.append(self._find_same_day(rows, columns["date"]))
         found.append(self._find_already_imported(rows, columns["date"]))
-        return rows, parser.concat_problems(found), info
+        return rows, reader.concat_problems(found), info
 
     def _find_same_day(self, rows, date_column):
         """Different texts naming the same product and warehouse on one day ("A-01" and its barcode):
-        two rows for one day would count the day twice. Same texts are already the parser's duplicates."""
+        two rows for one day would count the day twice. Same texts are already the reader's duplicates."""
         ok = rows[(rows["product_id"] > 0) & (rows["warehouse_id"] > 0) & rows["date"].notna()]
         keys = ["product_id", "warehouse_id", "date"]
         same_ids = ok.duplicated(keys, keep="first")
@@ -243,7 +257,28 @@ class SalesHistoryImport(models.TransientModel):
             else:
                 reasons[value] = _("unknown warehouse (no warehouse of %(company)s has the code or name %(value)s)",
                                    company=self.company_id.name, value=value)
+        foreign = self._find_foreign_warehouses([v for v in stores if v not in ids])
+        for value, company in foreign.items():
+            reasons[value] = _("warehouse %(value)s belongs to %(other)s, not to %(company)s: rows are imported "
+                               "only into the company's own warehouses", value=value, other=company,
+                               company=self.company_id.name)
         return ids, reasons
+
+    def _find_foreign_warehouses(self, stores):
+        """Store text -> name of the other company whose warehouse it names, among the companies the user
+        belongs to (so the message helps without revealing other companies' warehouses)."""
+        if not stores:
+            return {}
+        others = self.env["stock.warehouse"].with_context(allowed_company_ids=self.env.user.company_ids.ids).search(
+            [("company_id", "!=", self.company_id.id)])
+        found = {}
+        for value in stores:
+            for field in ("code", "name"):
+                hits = others.filtered(lambda w: (w[field] or "").strip().lower() == value.lower())
+                if hits:
+                    found[value] = ", ".join(sorted(set(hits.company_id.mapped("name"))))
+                    break
+        return found
 
     def _find_already_imported(self, rows, date_column):
         """Rows whose product, warehouse and day were imported before (importing twice doubles demand)."""
@@ -330,7 +365,7 @@ class SalesHistoryImport(models.TransientModel):
         html += Markup('<table class="table table-sm"><tr><th>%s</th><th>%s</th></tr>%s</table>') % (
             _("Problem"), _("Rows"), Markup("").join(
                 Markup("<tr><td>%s</td><td>%s</td></tr>") % (k, f"{v:,}") for k, v in counts.items()))
-        shown = problems.head(PREVIEW_PROBLEMS)
+        shown = problems[["line", "column", "value", "problem"]].head(PREVIEW_PROBLEMS)
         html += Markup('<table class="table table-sm table-striped"><tr><th>%s</th><th>%s</th><th>%s</th>'
                        '<th>%s</th></tr>%s</table>') % (
             _("Line"), _("Column"), _("Value"), _("Problem"), Markup("").join(

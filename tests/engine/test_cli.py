@@ -97,8 +97,13 @@ def test_levels_shape_the_interval_columns(tmp_path):
 
 
 BAD_FILES = [
-    ("missing_column.csv", "date,item,store,qty\n2024-01-01,A,1,3\n",
-     ["missing column 'sales'", "'date', 'item', 'store', 'qty'", "--qty-col"]),
+    ("missing_column.csv", "date,item,store,amount\n2024-01-01,A,1,3\n",
+     ["missing column quantity (none named sales, quantity, qty, units", "'date', 'item', 'store', 'amount'",
+      "--qty-col"]),
+    ("huge_qty.csv", "date,item,store,sales\n2024-01-01,A,1,3\n2024-01-02,A,1,1e308\n",
+     ["line 3", "absurd quantity", "'1e308'"]),
+    ("nan_qty.csv", "date,item,store,sales\n2024-01-01,A,1,nan\n2024-01-02,A,1,4\n",
+     ["line 2", "not a finite number", "'nan'"]),
     ("bad_date.csv", "date,item,store,sales\n2024-01-01,A,1,3\n2024-01-02,A,1,4\n2024-01-32,A,1,5\n",
      ["line 4", "2024-01-32", "line 1 is the header"]),
     ("bad_qty.csv", "date,item,store,sales\n2024-01-01,A,1,3\n2024-01-02,A,1,three\n", ["line 3", "'three'"]),
