@@ -131,12 +131,16 @@ def read_table(source, nrows=None) -> tuple[pd.DataFrame, dict]:
     sep = sniff_delimiter(text)
     try:
         raw = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False,
-                          nrows=nrows, index_col=False, engine="c")
+                          nrows=nrows, engine="c")
     except pd.errors.EmptyDataError:
         raise DataError("the file is empty (no header, no rows)", kind="empty") from None
     except (pd.errors.ParserError, ValueError, csv.Error, OverflowError) as exc:
         detail = (str(exc).strip().splitlines() or [type(exc).__name__])[-1]
         raise DataError(f"the file is not a readable CSV (separator {sep!r}): {detail}", kind="file") from None
+    if not isinstance(raw.index, pd.RangeIndex):
+        # pandas moves the first fields to the index when the first row is longer than the header.
+        raise DataError(f"line {HEADER_LINES + 1} has more fields than the header ({len(raw.columns)} names); "
+                        f"check the separator {sep!r} and the quoting", line=HEADER_LINES + 1, kind="file")
     raw.columns = _unique_names(raw.columns)
     raw = raw.fillna("")
     raw.index = np.arange(len(raw)) + HEADER_LINES + 1
@@ -265,9 +269,14 @@ def parse_quantities(uniq: pd.Index) -> tuple[np.ndarray, str]:
 def _one_number(s: str, mark: str, us: bool) -> float:
     if "," in s and "." in s:
         decimal = "," if s.rfind(",") > s.rfind(".") else "."
-        s = s.replace("." if decimal == "," else ",", "").replace(",", ".")
+        whole, frac = s.rsplit(decimal, 1)
+        if not (_THOUSANDS_GROUP.fullmatch(whole) or re.fullmatch(r"[+-]?\d+", whole)) or (decimal in whole):
+            return math.nan
+        s = whole.replace("." if decimal == "," else ",", "") + "." + frac
     elif s.count(",") > 1 or s.count(".") > 1:
-        s = s.replace(",", "").replace(".", "")  # repeated: thousands groups
+        if not _THOUSANDS_GROUP.fullmatch(s):  # "1,2,3" is a list, not a number
+            return math.nan
+        s = s.replace(",", "").replace(".", "")
     elif "," in s:
         s = s.replace(",", "") if us and _THOUSANDS_GROUP.fullmatch(s) else s.replace(",", ".")
     elif "." in s and mark == "," and _THOUSANDS_GROUP.fullmatch(s):
