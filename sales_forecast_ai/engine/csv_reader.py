@@ -263,6 +263,8 @@ def parse_quantities(uniq: pd.Index) -> tuple[np.ndarray, str]:
         redo |= text.str.fullmatch(_THOUSANDS_GROUP).to_numpy()  # "1.234" is 1234 in this file
     for i in np.flatnonzero(redo):
         num[i] = _one_number(text.iat[i], mark, us)
+    if mark == "." and not us and (has_comma & np.isfinite(num)).any():
+        mark = ","  # what the file's lone commas meant (shown in the preview)
     return num, mark
 
 

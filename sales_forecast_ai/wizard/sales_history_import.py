@@ -1,8 +1,10 @@
 """Import sales history from before Odoo: upload, map the columns, preview every problem, import.
 
-The import is all or nothing: a file with any problem (unknown product or warehouse, bad date,
-negative or non-numeric quantity, a duplicate row, a day already imported) writes nothing; the
-preview lists every problem by line so the file can be fixed in one go. Rows are written with one
+The file is read by the engine's reader (``engine/csv_reader.py``, the command line's too): this
+wizard only matches products and warehouses of its company and writes. The import is all or
+nothing: a file with any problem (unknown product, a warehouse of another company, bad date,
+negative, non-numeric, non-finite or absurd quantity, a duplicate row, a day already imported)
+writes nothing; the preview lists every problem by line so the file can be fixed in one go. Rows are written with one
 PostgreSQL COPY inside the request's transaction, so a million rows take seconds and a failure
 leaves no row behind.
 """
@@ -351,6 +353,8 @@ class SalesHistoryImport(models.TransientModel):
             (_("Dates"), f"{ok['date'].min():%Y-%m-%d} - {ok['date'].max():%Y-%m-%d}" if len(ok) else "-"),
             (_("Total quantity"), f"{np.nansum(ok['quantity'].to_numpy()):,.2f}"),
             (_("Date format"), info.get("date_format", "").upper()),
+            (_("Decimal mark"), info.get("decimal_mark", "")),
+            (_("Encoding"), info.get("encoding", "")),
             (_("Checked in"), f"{seconds:.1f} s"),
         ]
         html = Markup('<table class="table table-sm o_sfai_import_facts">%s</table>') % Markup("").join(
