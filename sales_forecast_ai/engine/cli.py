@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .csv_reader import DEFAULT_MAX_QUANTITY
+from .csv_reader import DEFAULT_MAX_QUANTITY, MAX_CEILING
 from .data import DataError, build_panel, read_sales_csv
 from .results import METRICS
 
@@ -84,8 +84,8 @@ def run_forecast_command(args) -> int:
         raise UsageError(f"--horizon must be at least 1, not {args.horizon}")
     if args.folds < 1:
         raise UsageError(f"--folds must be at least 1, not {args.folds}")
-    if not (np.isfinite(args.max_quantity) and args.max_quantity > 0):
-        raise UsageError(f"--max-quantity must be a positive number, not {args.max_quantity:g}")
+    if not 0 < args.max_quantity <= MAX_CEILING:
+        raise UsageError(f"--max-quantity must be above 0 and at most {MAX_CEILING:g}, not {args.max_quantity:g}")
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file, not a directory")

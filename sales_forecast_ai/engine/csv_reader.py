@@ -28,6 +28,7 @@ import pandas as pd
 
 HEADER_LINES = 1
 DEFAULT_MAX_QUANTITY = 1e9  # nobody sells a billion units of one item in one store on one day
+MAX_CEILING = 1e12  # the models treat larger values as unknown (engine.models.base.MAX_ABS_DEMAND)
 DELIMITERS = (",", ";", "\t", "|")
 DATE_FORMATS = {"iso": "%Y/%m/%d", "dmy": "%d/%m/%Y", "mdy": "%m/%d/%Y"}  # separators normalised to "/"
 # Column names recognised without a mapping, most specific first (compared lower-case, "_" for spaces).
@@ -300,8 +301,9 @@ def read_sales(source, columns: dict | None = None, date_format="auto", today=No
     ``today`` adds a problem for dates after it. ``table`` is an already read ``read_table`` result.
     Raises DataError only when the file as a whole cannot be used (see read_table, resolve_columns).
     """
-    if not (max_quantity is None or (isinstance(max_quantity, (int, float)) and max_quantity > 0)):
-        raise DataError(f"the quantity ceiling must be a positive number, not {max_quantity!r}", kind="data")
+    if not (max_quantity is None or (isinstance(max_quantity, (int, float)) and 0 < max_quantity <= MAX_CEILING)):
+        raise DataError(f"the quantity ceiling must be a number above 0 and at most {MAX_CEILING:g}, "
+                        f"not {max_quantity!r}", kind="data")
     raw, facts = table if table is not None else read_table(source)
     cols = resolve_columns(raw.columns, dict(columns or {}))
     col = {canon: factorize(raw[name]) for canon, name in cols.items() if name}

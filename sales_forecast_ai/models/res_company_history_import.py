@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..engine.csv_reader import DEFAULT_MAX_QUANTITY
+from ..engine.csv_reader import DEFAULT_MAX_QUANTITY, MAX_CEILING
 
 
 class ResCompany(models.Model):
@@ -15,7 +15,7 @@ class ResCompany(models.Model):
     @api.constrains("forecast_import_max_quantity")
     def _check_forecast_import_max_quantity(self):
         for company in self:
-            if not 0 < company.forecast_import_max_quantity <= 1e15:
-                raise ValidationError(_("%(company)s: the history import quantity ceiling must be between 0 and "
-                                        "1e15 (got %(value)s).", company=company.name,
-                                        value=company.forecast_import_max_quantity))
+            if not 0 < company.forecast_import_max_quantity <= MAX_CEILING:
+                raise ValidationError(_("%(company)s: the history import quantity ceiling must be above 0 and at "
+                                        "most %(ceiling)s (got %(value)s).", company=company.name,
+                                        ceiling=f"{MAX_CEILING:g}", value=company.forecast_import_max_quantity))

@@ -166,8 +166,8 @@ class SalesHistoryImport(models.TransientModel):
             raise UserError(_("Choose the warehouse column, or a default warehouse for every row."))
         if not self.date_column_id or not self.item_column_id or not self.quantity_column_id:
             raise UserError(_("Choose the file columns holding the date, the product and the quantity."))
-        if not self.max_quantity > 0:
-            raise UserError(_("The quantity ceiling must be a positive number."))
+        if not 0 < self.max_quantity <= reader.MAX_CEILING:
+            raise UserError(_("The quantity ceiling must be above 0 and at most %s.", f"{reader.MAX_CEILING:g}"))
         table = self._read_raw()
         columns = {"date": self.date_column_id.name, "item": self.item_column_id.name,
                    "store": self.store_column_id.name or "", "quantity": self.quantity_column_id.name}

@@ -132,6 +132,8 @@ def test_bad_file_one_clear_line_and_nonzero_exit(tmp_path, name, text, expected
     (["--horizon", "7", "--levels", "80,120"], "--levels must be between 0 and 100"),
     (["--horizon", "7", "--models", "naive,nope"], "unknown model nope"),
     (["--horizon", "7", "--country", "QQ"], "--country QQ"),
+    (["--horizon", "7", "--max-quantity", "0"], "--max-quantity must be above 0"),
+    (["--horizon", "7", "--max-quantity", "1e300"], "at most 1e+12"),
 ])
 def test_bad_options_one_clear_line(tmp_path, args, fragment):
     path = tmp_path / "s.csv"
@@ -144,3 +146,11 @@ def test_bad_options_one_clear_line(tmp_path, args, fragment):
 def test_missing_input_file(tmp_path):
     proc = run_cli("forecast", tmp_path / "nope.csv", "--horizon", 7, "--out", tmp_path / "o")
     assert proc.returncode == 2 and proc.stderr.strip() == f"error: {tmp_path / 'nope.csv'}: no such file"
+
+
+def test_max_quantity_option_sets_the_ceiling(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("date,item,store,sales\n2024-01-01,A,1,2\n2024-01-02,A,1,3\n")
+    proc = run_cli("forecast", path, "--horizon", 7, "--out", tmp_path / "o", "--max-quantity", "2.5")
+    assert proc.returncode == 2
+    assert "line 3: absurd quantity (above the ceiling of 2.5)" in proc.stderr and "'3'" in proc.stderr

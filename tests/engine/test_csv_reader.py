@@ -206,3 +206,11 @@ def test_cli_and_wizard_read_the_same_rows_and_problems(data, ceiling):
         assert len(df) == len(cli.rows)
         assert np.isfinite(df["sales"]).all() and (df["sales"].abs() <= ceiling).all()
         pd.testing.assert_frame_equal(df, sales_frame(wizard))
+
+
+def test_the_ceiling_never_exceeds_what_the_models_accept():
+    from sales_forecast_ai.engine.models.base import MAX_ABS_DEMAND
+
+    assert reader.MAX_CEILING == MAX_ABS_DEMAND
+    with pytest.raises(DataError, match="at most 1e\\+12"):
+        read("date,item,store,sales\n2024-01-01,A,1,3\n", max_quantity=1e13)
