@@ -28,6 +28,7 @@ baselines in a rolling-origin backtest; each product gets the model that wins.
         "views/sales_forecast_history_views.xml",
         "views/product_views.xml",
         "wizard/sales_history_import_views.xml",
+        "data/sales_history_import_cron.xml",
         "views/sales_forecast_dashboard_views.xml",
         "views/res_config_settings_views.xml",
         "views/sales_analysis_views.xml",

@@ -1,5 +1,7 @@
 """History import: one reader with the command line, companies kept apart, absurd quantities refused."""
 import base64
+import datetime
+from unittest.mock import patch
 
 import pandas as pd
 
@@ -128,3 +130,49 @@ class TestSalesHistoryImportChecks(ForecastCase):
         pd.testing.assert_frame_equal(read_problems, engine.problems)
         odoo_problems = problems[problems["kind"] == "data"]
         self.assertEqual(sorted(odoo_problems["line"].tolist()), [6, 7])  # unknown product, other company
+
+    def test_a_big_file_is_written_in_the_background_whole_or_not_at_all(self):
+        Wizard = type(self.env["sales.history.import"])
+        cron = self.env["sales.history.import"]
+        lines = lambda days: "date,item,store,sales\n" + "".join(f"2022-01-{d:02d},SFAI-P1,SFW1,{d}\n" for d in days)
+        with patch.object(Wizard, "_get_sync_rows", lambda self: 2), \
+                patch.object(Wizard, "_get_batch_rows", lambda self: 2):
+            wizard = self._wizard(lines(range(1, 6)))
+            wizard.action_preview()
+            wizard.action_import()
+            self.assertEqual((wizard.state, wizard.row_count, self._count()), ("queued", 5, 0))
+            cron._cron_import_queued()
+            wizard.invalidate_recordset()
+            self.assertEqual((wizard.state, wizard.imported_count, self._count()), ("queued", 2, 2))
+            cron._cron_import_queued()
+            cron._cron_import_queued()
+            wizard.invalidate_recordset()
+            self.assertEqual((wizard.state, wizard.imported_count, self._count()), ("done", 5, 5))
+            rows = self.env["sales.forecast.history"].search([("import_batch", "=", wizard.import_batch)])
+            self.assertEqual((sorted(rows.mapped("quantity")), rows.create_uid), ([1, 2, 3, 4, 5], self.manager))
+
+            # Another import lands a day of a queued one between two batches: the queued one is undone.
+            second = self._wizard(lines(range(10, 15)))
+            second.action_preview()
+            second.action_import()
+            cron._cron_import_queued()
+            self.assertEqual(self._count(), 7)
+            self.env["sales.forecast.history"].create({
+                "company_id": self.company.id, "product_id": self.p1.id, "warehouse_id": self.wh1.id,
+                "date": datetime.date(2022, 1, 14), "quantity": 1, "import_batch": "meanwhile"})
+            cron._cron_import_queued()
+            second.invalidate_recordset()
+            self.assertEqual(second.state, "failed")
+            self.assertIn("already imported (batch meanwhile)", second.import_error)
+            self.assertEqual(self._count(), 6)  # the first import and the row imported meanwhile
+            cron._cron_import_queued()  # nothing queued: nothing happens
+            self.assertEqual(self._count(), 6)
+
+    def test_progress_fields_cannot_be_forged(self):
+        wizard = self._wizard("date,item,store,sales\n2022-01-01,SFAI-P1,SFW1,3\n")
+        for vals in ({"import_batch": "2022-01-01 other"}, {"state": "queued"}, {"imported_count": 5},
+                     {"import_error": "x"}):
+            with self.assertRaises(AccessError):
+                wizard.write(vals)
+        with self.assertRaises(AccessError):
+            wizard.create({"data_file": wizard.data_file, "state": "queued", "import_batch": "x"})

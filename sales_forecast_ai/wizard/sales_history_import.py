@@ -18,11 +18,17 @@ import psycopg2
 from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..engine import csv_reader as reader
 
 PREVIEW_PROBLEMS = 200  # problems shown in the preview; all of them are in the downloadable CSV
+# Rows written inside the web request; above, a background job writes them a batch per cron call.
+# PostgreSQL checks five foreign keys per row: about 100 s per million rows on a busy 2-core server,
+# near the 120 s request limit (limit_time_real) that kills a worker.
+SYNC_ROWS = 200_000
+BATCH_ROWS = 250_000
+PROGRESS_FIELDS = frozenset({"state", "import_batch", "imported_count", "import_error"})
 
 
 class SalesHistoryImportColumn(models.TransientModel):
@@ -46,8 +52,9 @@ class SalesHistoryImport(models.TransientModel):
     _description = "Import Sales History"
     _check_company_auto = True
 
-    state = fields.Selection([("upload", "Upload"), ("map", "Columns"), ("preview", "Preview"), ("done", "Done")],
-                             default="upload", required=True)
+    state = fields.Selection([("upload", "Upload"), ("map", "Columns"), ("preview", "Preview"),
+                              ("queued", "Importing"), ("done", "Done"), ("failed", "Failed")],
+                             default="upload", required=True, readonly=True)
     company_id = fields.Many2one("res.company", required=True, readonly=True, default=lambda self: self.env.company)
     data_file = fields.Binary("File", attachment=False, help="CSV (comma, semicolon, tab or pipe separated), "
                               "optionally gzip-compressed, with a header line.")
@@ -80,6 +87,33 @@ class SalesHistoryImport(models.TransientModel):
     problems_filename = fields.Char()
     import_batch = fields.Char(readonly=True)
     imported_count = fields.Integer(readonly=True)
+    import_error = fields.Text(readonly=True)
+
+    # -- CRUD -----------------------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_progress_fields(vals, creating=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_progress_fields(vals)
+        return super().write(vals)
+
+    def _check_progress_fields(self, vals, creating=False):
+        """The step, the batch name and the progress are the server's: a forged batch name on a queued
+        import would make its failure delete another import's rows."""
+        if self.env.su:
+            return
+        forged = set(vals) & PROGRESS_FIELDS
+        if creating and vals.get("state", "upload") == "upload":
+            forged.discard("state")
+        if forged:
+            raise AccessError(_("These fields are set by the import itself: %s", ", ".join(sorted(forged))))
+
+    def _set_progress(self, vals):
+        # sudo: progress fields are written only here, never from the client (see _check_progress_fields).
+        self.sudo().write(vals)
 
     # -- steps ----------------------------------------------------------------------------------
     def action_read_columns(self):
@@ -93,8 +127,8 @@ class SalesHistoryImport(models.TransientModel):
             for i, name in enumerate(raw.columns)])
         by_name = {c.name: c for c in columns}
         guess = reader.guess_columns(raw.columns)
+        self._set_progress({"state": "map"})
         self.write({
-            "state": "map",
             "date_column_id": by_name[guess["date"]].id if guess["date"] else False,
             "item_column_id": by_name[guess["item"]].id if guess["item"] else False,
             "store_column_id": by_name[guess["store"]].id if guess["store"] else False,
@@ -108,8 +142,8 @@ class SalesHistoryImport(models.TransientModel):
         started = time.perf_counter()
         rows, problems, info = self._check_file()
         valid_lines = len(rows) - problems["line"].nunique()
+        self._set_progress({"state": "preview"})
         self.write({
-            "state": "preview",
             "row_count": len(rows),
             "valid_count": valid_lines,
             "problem_count": len(problems),
@@ -131,14 +165,20 @@ class SalesHistoryImport(models.TransientModel):
                               "(%(problem)s). Fix the file and preview it again.", n=len(problems),
                               line=problems["line"].iloc[0], problem=problems["problem"].iloc[0]))
         batch = "%s %s" % (fields.Datetime.now().strftime("%Y-%m-%d %H:%M:%S"), self.filename or _("import"))
+        if len(rows) > self._get_sync_rows():
+            self._set_progress({"state": "queued", "import_batch": f"{batch} #{self.id}", "imported_count": 0,
+                                "import_error": False})
+            self.row_count = len(rows)
+            self.env.ref("sales_forecast_ai.ir_cron_sales_history_import")._trigger()
+            return self._reopen()
         self._copy_rows(rows, batch)
         History.invalidate_model()
-        self.write({"state": "done", "import_batch": batch, "imported_count": len(rows)})
+        self._set_progress({"state": "done", "import_batch": batch, "imported_count": len(rows)})
         return self._reopen()
 
     def action_back(self):
         self.ensure_one()
-        self.state = {"preview": "map", "map": "upload"}.get(self.state, "upload")
+        self._set_progress({"state": {"preview": "map", "map": "upload"}.get(self.state, "upload")})
         return self._reopen()
 
     def action_view_imported(self):
@@ -156,8 +196,9 @@ class SalesHistoryImport(models.TransientModel):
         except reader.DataError as exc:
             raise UserError(_("This file cannot be imported: %s", exc)) from None
 
-    def _check_file(self):
-        """(rows with product/warehouse ids, problems, info) for the whole file."""
+    def _check_file(self, own_batch=None):
+        """(rows with product/warehouse ids, problems, info) for the whole file; rows of ``own_batch``
+        (a background import going on) do not count as imported before."""
         if self.company_id not in self.env.companies:
             # Rows are written with SQL under the wizard's company: it must be one the user works in.
             raise UserError(_("You cannot import history into %s: select this company first.",
@@ -186,7 +227,7 @@ class SalesHistoryImport(models.TransientModel):
         else:
             rows["warehouse_id"] = self.default_warehouse_id.id
         found.append(self._find_same_day(rows, columns["date"]))
-        found.append(self._find_already_imported(rows, columns["date"]))
+        found.append(self._find_already_imported(rows, columns["date"], own_batch))
         return rows, reader.concat_problems(found), info
 
     def _find_same_day(self, rows, date_column):
@@ -282,7 +323,7 @@ class SalesHistoryImport(models.TransientModel):
                     break
         return found
 
-    def _find_already_imported(self, rows, date_column):
+    def _find_already_imported(self, rows, date_column, own_batch=None):
         """Rows whose product, warehouse and day were imported before (importing twice doubles demand)."""
         ok = rows[(rows["product_id"] > 0) & (rows["warehouse_id"] > 0) & rows["date"].notna()]
         empty = pd.DataFrame(columns=["line", "column", "value", "problem"])
@@ -291,9 +332,10 @@ class SalesHistoryImport(models.TransientModel):
         self.env["sales.forecast.history"].flush_model()
         self.env.cr.execute(
             """SELECT product_id, warehouse_id, date, import_batch FROM sales_forecast_history
-                WHERE company_id = %s AND product_id = ANY(%s) AND date BETWEEN %s AND %s""",
+                WHERE company_id = %s AND product_id = ANY(%s) AND date BETWEEN %s AND %s
+                  AND import_batch IS DISTINCT FROM %s""",
             [self.company_id.id, [int(p) for p in ok["product_id"].unique()], ok["date"].min().date(),
-             ok["date"].max().date()])
+             ok["date"].max().date(), own_batch])
         existing = pd.DataFrame(self.env.cr.fetchall(), columns=["product_id", "warehouse_id", "date", "batch"])
         if not len(existing):
             return empty
@@ -341,6 +383,64 @@ class SalesHistoryImport(models.TransientModel):
                               str(exc).strip().splitlines()[0])) from None
         finally:
             cr.execute("DROP TABLE IF EXISTS sfai_history_import")
+
+    # -- background import ------------------------------------------------------------------
+    @api.model
+    def _cron_import_queued(self):
+        """Write the next batch of the oldest queued import; Odoo calls again while work remains.
+
+        The file is checked again at each call, as the user who queued it, in their company: the
+        rows written so far (its own batch) aside, it must still be importable. A failure removes
+        the rows of the batch already written, so an import still lands whole or not at all."""
+        # sudo: the cron user finds every company's queued imports; each is then run as its creator.
+        queued = self.sudo().search([("state", "=", "queued")], order="id")
+        if not queued:
+            return
+        wizard = queued[0]
+        wizard = wizard.with_user(wizard.create_uid).with_company(wizard.company_id).with_context(
+            allowed_company_ids=wizard.company_id.ids)
+        try:
+            with self.env.cr.savepoint():
+                done, total = wizard._import_next_batch()
+        except (UserError, psycopg2.Error) as exc:
+            wizard._fail_import(str(exc))
+            done, total = 0, 0
+        self.env["ir.cron"]._notify_progress(done=done, remaining=total - done + len(queued) - 1)
+
+    def _import_next_batch(self):
+        """(rows written so far, rows of the file) after writing the next batch."""
+        self.ensure_one()
+        History = self.env["sales.forecast.history"]
+        History.check_access("create")
+        rows, problems, __ = self._check_file(own_batch=self.import_batch)
+        if len(problems):
+            raise UserError(_("the file has %(n)s problem(s) now, the first on line %(line)s (%(problem)s)",
+                              n=len(problems), line=problems["line"].iloc[0], problem=problems["problem"].iloc[0]))
+        start = self.imported_count
+        chunk = rows.iloc[start:start + self._get_batch_rows()]
+        self._copy_rows(chunk, self.import_batch)
+        History.invalidate_model()
+        done = start + len(chunk)
+        self._set_progress({"imported_count": done, "state": "done" if done >= len(rows) else "queued"})
+        return done, len(rows)
+
+    def _fail_import(self, reason):
+        """Remove what the failed import wrote, say why."""
+        self.env["sales.forecast.history"].flush_model()
+        self.env.cr.execute("DELETE FROM sales_forecast_history WHERE company_id = %s AND import_batch = %s",
+                            [self.company_id.id, self.import_batch])
+        self.env["sales.forecast.history"].invalidate_model()
+        # sudo: the wizard's creator may have lost access meanwhile; the failure must still be recorded.
+        self._set_progress({"state": "failed", "imported_count": 0,
+                            "import_error": _("Nothing was imported: %s", reason)})
+
+    def _get_sync_rows(self):
+        """Largest file written inside the request."""
+        return SYNC_ROWS
+
+    def _get_batch_rows(self):
+        """Rows written per background call."""
+        return BATCH_ROWS
 
     # -- display --------------------------------------------------------------------------------
     def _render_summary(self, rows, problems, info, seconds):
