@@ -100,6 +100,13 @@ class SalesHistoryImport(models.TransientModel):
         self._check_progress_fields(vals)
         return super().write(vals)
 
+    def unlink(self):
+        # A queued import deleted before it ends (by hand, or by the transient vacuum when its cron
+        # is late) must not leave half a file behind.
+        for wizard in self.filtered(lambda w: w.state == "queued"):
+            wizard._undo_rows()
+        return super().unlink()
+
     def _check_progress_fields(self, vals, creating=False):
         """The step, the batch name and the progress are the server's: a forged batch name on a queued
         import would make its failure delete another import's rows."""
@@ -426,13 +433,17 @@ class SalesHistoryImport(models.TransientModel):
 
     def _fail_import(self, reason):
         """Remove what the failed import wrote, say why."""
+        self._undo_rows()
+        # sudo: the wizard's creator may have lost access meanwhile; the failure must still be recorded.
+        self._set_progress({"state": "failed", "imported_count": 0,
+                            "import_error": _("Nothing was imported: %s", reason)})
+
+    def _undo_rows(self):
+        """Delete the rows a background import wrote so far (its batch name is the server's own)."""
         self.env["sales.forecast.history"].flush_model()
         self.env.cr.execute("DELETE FROM sales_forecast_history WHERE company_id = %s AND import_batch = %s",
                             [self.company_id.id, self.import_batch])
         self.env["sales.forecast.history"].invalidate_model()
-        # sudo: the wizard's creator may have lost access meanwhile; the failure must still be recorded.
-        self._set_progress({"state": "failed", "imported_count": 0,
-                            "import_error": _("Nothing was imported: %s", reason)})
 
     def _get_sync_rows(self):
         """Largest file written inside the request."""
