@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .csv_reader import DEFAULT_MAX_QUANTITY, MAX_CEILING
 from .data import DataError, build_panel, read_sales_csv
 from .results import METRICS
 
@@ -38,10 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
     fc.add_argument("input", help="CSV file (plain or .gz) with one row per date x item (x store)")
     fc.add_argument("--horizon", type=int, required=True, help="periods to forecast (days, weeks or months)")
     fc.add_argument("--out", required=True, help="output directory (created if missing)")
-    fc.add_argument("--date-col", default="date")
-    fc.add_argument("--item-col", default="item")
-    fc.add_argument("--store-col", default="store", help="'' for data without a store")
-    fc.add_argument("--qty-col", default="sales")
+    fc.add_argument("--date-col", default=None, help="default: guessed (date, day, ds, ...)")
+    fc.add_argument("--item-col", default=None, help="default: guessed (item, product, sku, ...)")
+    fc.add_argument("--store-col", default=None,
+                    help="default: guessed (store, warehouse, shop, ...), none if absent; '' for no store")
+    fc.add_argument("--qty-col", default=None, help="default: guessed (sales, quantity, qty, units, ...)")
+    fc.add_argument("--max-quantity", type=float, default=DEFAULT_MAX_QUANTITY,
+                    help="quantities above this (in absolute value) are refused as absurd (default %(default)g)")
+    fc.add_argument("--date-format", default="auto", choices=["auto", "iso", "dmy", "mdy"],
+                    help="date convention of the file (default: detected)")
     fc.add_argument("--levels", default="80,95", help="interval levels in percent, comma separated")
     fc.add_argument("--freq", default="auto", choices=["auto", "D", "W", "M"])
     fc.add_argument("--country", default=None, help="ISO country code for public-holiday features, e.g. FR")
@@ -78,6 +84,8 @@ def run_forecast_command(args) -> int:
         raise UsageError(f"--horizon must be at least 1, not {args.horizon}")
     if args.folds < 1:
         raise UsageError(f"--folds must be at least 1, not {args.folds}")
+    if not 0 < args.max_quantity <= MAX_CEILING:
+        raise UsageError(f"--max-quantity must be above 0 and at most {MAX_CEILING:g}, not {args.max_quantity:g}")
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file, not a directory")
@@ -89,7 +97,8 @@ def run_forecast_command(args) -> int:
     started = time.perf_counter()
     try:
         df = read_sales_csv(args.input, date_col=args.date_col, item_col=args.item_col,
-                            store_col=args.store_col or None, qty_col=args.qty_col)
+                            store_col=args.store_col, qty_col=args.qty_col, max_quantity=args.max_quantity,
+                            date_format=args.date_format)
     except FileNotFoundError:
         raise UsageError(f"{args.input}: no such file") from None
     except OSError as exc:

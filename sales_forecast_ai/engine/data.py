@@ -9,217 +9,53 @@ file is opened in it: the header is line 1, the first data row line 2.
 """
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-import os
-import warnings
-
 import numpy as np
 import pandas as pd
 
+from .csv_reader import DEFAULT_MAX_QUANTITY, NOTE_KINDS, DataError, ReadResult, describe_problems, read_sales
 from .panel import PANDAS_FREQ, Panel
 
 CANONICAL = ("date", "item", "store", "sales")
 NO_STORE = ""  # store value of data without a store column
-_HEADER_LINES = 1
-
-
-class DataError(ValueError):
-    """A sales file or frame that cannot be used, with one line saying why (and where)."""
-
-    def __init__(self, message: str, *, line: int | None = None, kind: str = "data"):
-        super().__init__(message)
-        self.line = line
-        self.kind = kind  # columns | date | quantity | key | empty | data
+__all__ = ["DataError", "build_panel", "infer_freq", "panel_to_frame", "read_sales_csv", "sales_frame"]
 
 
 # -- reading -----------------------------------------------------------------------------
-def read_sales_csv(path_or_buffer, date_col="date", item_col="item", store_col="store", qty_col="sales"):
+def read_sales_csv(path_or_buffer, date_col=None, item_col=None, store_col=None, qty_col=None,
+                   max_quantity=DEFAULT_MAX_QUANTITY, date_format="auto") -> pd.DataFrame:
     """Read a CSV (plain or gzip) into a frame with columns date, item, store, sales.
 
-    Separator (``,`` ``;`` tab ``|``) and date convention are detected; dates may carry a time
-    (it is dropped). Keys stay strings (``007`` keeps its zeros). Blank quantities count as no
-    sale (their number is in ``df.attrs["blank_qty"]``); anything else that is not a number, a
-    missing or unparsable date or a blank item raises DataError with the line number.
+    The file is read by ``csv_reader.read_sales``, the reader of the Odoo import wizard too. A column
+    name of None is guessed (date, item/product/sku, store/warehouse/shop, sales/qty/quantity/units);
+    ``store_col=""`` means the data has no store. Keys stay strings (``007`` keeps its zeros).
+    Duplicate rows (summed later), negative quantities (returns) and blank quantities (no sale; their
+    number is in ``df.attrs["blank_qty"]``) are accepted; any other problem (a bad date, a quantity
+    that is not a finite number or above ``max_quantity``, a blank item) raises DataError naming the
+    first line and counting the others.
     """
-    text = _open_text(path_or_buffer)
-    head = text.read(64 * 1024)
-    if not head.strip():
-        raise DataError("the file is empty (no header, no rows)", kind="empty")
-    sep = _sniff_sep(head)
-    text.seek(0)
-    try:
-        # Everything as text: keys keep leading zeros, and bad values are found by us, with a line.
-        raw = pd.read_csv(text, sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False)
-    except pd.errors.EmptyDataError:
-        raise DataError("the file is empty (no header, no rows)", kind="empty") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"the file is not a readable CSV: {str(exc).strip().splitlines()[-1]}") from None
-    if not isinstance(raw.index, pd.RangeIndex):
-        # pandas moves the first field to the index when rows are longer than the header.
-        raise DataError(f"line 2 has more fields than the header ({len(raw.columns)} names); "
-                        f"check the separator {sep!r} and the quoting")
-    wanted = {"date": date_col, "item": item_col, "store": store_col or None, "sales": qty_col}
-    cols = _resolve_columns(raw.columns, wanted)
-    # Each column is parsed through its distinct values (dates, keys and quantities repeat a lot).
-    fact = {canon: _factorize_text(raw[name]) for canon, name in cols.items() if name is not None}
-    # skip_blank_lines=False keeps row i on line i + 2, so blank lines do not shift line numbers.
-    blank_row = np.logical_and.reduce([blank[codes] for codes, _, blank in fact.values()])
-    rows = np.flatnonzero(~blank_row)
-    if not len(rows):
-        raise DataError("the file has a header but no data rows", kind="empty")
-    lines = rows + _HEADER_LINES + 1
-    fact = {canon: (codes[rows], uniq, blank) for canon, (codes, uniq, blank) in fact.items()}
+    result = read_sales(path_or_buffer, {"date": date_col, "item": item_col, "store": store_col,
+                                         "quantity": qty_col}, date_format=date_format, max_quantity=max_quantity)
+    return sales_frame(result)
 
-    out = pd.DataFrame({"date": _parse_dates(*fact["date"], lines, cols["date"])})
-    for canon in ("item", "store"):
-        if cols[canon] is None:
-            out[canon] = NO_STORE
-            continue
-        codes, uniq, blank = fact[canon]
-        bad = blank[codes]
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise DataError(f"line {lines[i]}: {canon} column {cols[canon]!r} is empty", line=int(lines[i]),
-                            kind="key")
-        out[canon] = uniq[codes]
-    out["sales"], blanks = _parse_qty(*fact["sales"], lines, cols["sales"])
-    out.attrs["blank_qty"] = blanks
+
+def sales_frame(result: ReadResult) -> pd.DataFrame:
+    """The command line's frame of a read: raises on unreadable values, accepts NOTE_KINDS."""
+    problems = result.problems
+    blocking = problems[~problems["kind"].isin(NOTE_KINDS)]
+    if len(blocking):
+        kind = blocking["kind"].iloc[0]
+        raise DataError(describe_problems(blocking), line=int(blocking["line"].iloc[0]),
+                        kind={"item": "key", "store": "key"}.get(kind, kind))
+    rows = result.rows
+    qty = rows["quantity"].to_numpy(dtype=float)
+    blank = np.isnan(qty)
+    out = pd.DataFrame({"date": rows["date"].to_numpy(dtype="datetime64[ns]"),
+                        "item": rows["item"].to_numpy(dtype=object).astype(str),
+                        "store": rows["store"].to_numpy(dtype=object).astype(str) if result.info["columns"]["store"]
+                        else NO_STORE,
+                        "sales": np.where(blank, 0.0, qty)})
+    out.attrs["blank_qty"] = int(blank.sum())
     return out
-
-
-def _factorize_text(col: pd.Series):
-    """Codes per row, stripped distinct values (object array) and which of them are blank."""
-    codes, uniq = pd.factorize(col, use_na_sentinel=False)
-    uniq = np.array(["" if pd.isna(u) else str(u).strip() for u in uniq], dtype=object)
-    return codes, uniq, np.array([u == "" for u in uniq], dtype=bool)
-
-
-def _open_text(src):
-    """A text stream for a path or buffer, un-gzipping when the bytes say gzip (whatever the name)."""
-    if isinstance(src, (str, os.PathLike)):
-        with open(src, "rb") as fh:
-            data = fh.read()
-    elif isinstance(src, io.TextIOBase):
-        return io.StringIO(src.read())
-    else:
-        data = src.read()
-        if isinstance(data, str):
-            return io.StringIO(data)
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise DataError(f"the file looks gzip-compressed but cannot be decompressed ({exc})") from None
-    for enc in ("utf-8-sig", "cp1252"):
-        # Spreadsheet exports on Windows are often cp1252; utf-8 is tried first because it is strict.
-        try:
-            return io.StringIO(data.decode(enc))
-        except UnicodeDecodeError:
-            continue
-    return io.StringIO(data.decode("latin-1"))
-
-
-def _sniff_sep(head: str) -> str:
-    first = head.splitlines()[0] if head else ""
-    try:
-        return csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
-
-
-def _resolve_columns(found, wanted: dict) -> dict:
-    """Map canonical names to the file's columns; exact name first, then ignoring case and spaces."""
-    found = [str(c) for c in found]
-    loose = {}
-    for c in found:
-        loose.setdefault(c.strip().lower(), []).append(c)
-    cols, missing = {}, []
-    for canon, name in wanted.items():
-        if name is None:
-            cols[canon] = None
-        elif name in found:
-            cols[canon] = name
-        elif len(loose.get(str(name).strip().lower(), [])) == 1:
-            cols[canon] = loose[str(name).strip().lower()][0]
-        else:
-            missing.append(name)
-    if missing:
-        shown = ", ".join(repr(c) for c in found) or "none"
-        raise DataError(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}; "
-                        f"the file has: {shown}", kind="columns")
-    return cols
-
-
-def _parse_dates(codes, uniq, blank, lines, name: str) -> np.ndarray:
-    """Parse each distinct value once, trying a few conventions (see _date_candidates)."""
-    uniq = pd.Index(uniq)
-    best, best_bad = None, None
-    for candidate in _date_candidates(uniq):
-        bad = int(candidate.isna().sum())
-        if best is None or bad < best_bad or (bad == best_bad == 0 and _regularity(candidate) > _regularity(best)):
-            best, best_bad = candidate, bad
-    bad_rows = np.flatnonzero(np.asarray(best.isna())[codes])
-    if len(bad_rows):
-        i = int(bad_rows[0])
-        shown = uniq[codes[i]]
-        what = "is empty" if not shown else f"cannot be read as a date: {shown!r}"
-        raise DataError(f"line {lines[i]}: {name} {what} (expected e.g. 2024-01-31, 31/01/2024 or 01/31/2024; "
-                        f"{len(bad_rows)} bad date{'s' if len(bad_rows) > 1 else ''} in all; line 1 is the header)",
-                        line=int(lines[i]), kind="date")
-    return best.normalize().to_numpy()[codes]
-
-
-def _date_candidates(uniq: pd.Index):
-    """ISO first; then formats inferred from the data month-first and day-first (both tried when
-    ambiguous, the more regular calendar wins: 03/04 is April in France, March in the US)."""
-    yield _to_dt(uniq, format="ISO8601")
-    sample = next((u for u in uniq if u), None)
-    for dayfirst in (True, False):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # pandas warns when the guess ignores dayfirst
-            fmt = pd.tseries.api.guess_datetime_format(sample, dayfirst=dayfirst) if sample else None
-        if fmt and fmt.startswith("%Y") and fmt.find("%d") < fmt.find("%m"):
-            continue  # year-day-month is nobody's convention; it would hide a bad ISO date
-        yield _to_dt(uniq, format=fmt) if fmt else _to_dt(uniq, format="mixed", dayfirst=dayfirst)
-
-
-def _to_dt(uniq, **kw) -> pd.DatetimeIndex:
-    try:
-        out = pd.to_datetime(uniq, errors="coerce", **kw)
-    except (ValueError, TypeError, OverflowError):
-        return pd.DatetimeIndex([pd.NaT] * len(uniq))
-    if getattr(out, "tz", None) is not None:
-        out = out.tz_convert(None)
-    return pd.DatetimeIndex(out)
-
-
-def _regularity(dates: pd.DatetimeIndex) -> float:
-    """Share of gaps between consecutive distinct dates equal to the most common gap."""
-    d = np.unique(dates.dropna().normalize().asi8)
-    if len(d) < 3:
-        return 0.0
-    gaps = np.diff(d)
-    _, counts = np.unique(gaps, return_counts=True)
-    return counts.max() / len(gaps)
-
-
-def _parse_qty(codes, uniq, blank, lines, name: str):
-    text = pd.Series(np.where(blank, "0", uniq), dtype=object)
-    num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-    if not np.isfinite(num).all() and not text.str.contains(".", regex=False).any():
-        # Decimal comma (French/Arabic locales), only when no value uses a decimal point.
-        alt = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").to_numpy(dtype=float)
-        if np.isfinite(alt).all():
-            num = alt
-    bad = ~np.isfinite(num[codes])
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise DataError(f"line {lines[i]}: quantity {name} is not a number: {uniq[codes[i]]!r} "
-                        f"({int(bad.sum())} such value{'s' if bad.sum() > 1 else ''} in all; line 1 is the header)",
-                        line=int(lines[i]), kind="quantity")
-    return num[codes], int(blank[codes].sum())
 
 
 # -- calendar ----------------------------------------------------------------------------

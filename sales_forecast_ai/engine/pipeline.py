@@ -29,6 +29,7 @@ from .insights import totals
 from .intervals import calibrate, holdout_coverage, interval_group, level_factor, recent_level
 from .metrics import lower_is_better, mase_scale, pooled_scores, scores
 from .models import REGISTRY
+from .models.base import MAX_ABS_DEMAND
 from .models.ensemble import DEFAULT_MEMBERS, MIN_MEMBERS, combine
 from .panel import Panel
 from .results import METRICS, PipelineResult
@@ -84,7 +85,7 @@ class _Progress:
 def _clean_panel(panel: Panel) -> tuple[Panel, list]:
     values, missing = [], []
     for v in panel.values:
-        ok = np.isfinite(v)
+        ok = np.isfinite(v) & (np.abs(v) <= MAX_ABS_DEMAND)  # 1e308 would overflow every model
         missing.append(int((~ok).sum()))
         values.append(np.where(ok, v, 0.0))
     return Panel(list(panel.keys), values, panel.end, panel.freq, panel.country, dict(panel.meta)), missing

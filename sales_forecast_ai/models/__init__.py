@@ -22,3 +22,5 @@ from . import sales_forecast_demo_orders
 from . import sales_forecast_history_reader
 from . import sales_forecast_run_units
 from . import sales_forecast_demand_report
+from . import res_company_history_import
+from . import res_config_settings_history_import

@@ -18,3 +18,4 @@ from . import test_history_reader
 from . import test_module_access
 from . import test_score_units
 from . import test_ui_tour_roles
+from . import test_sales_history_import_checks

@@ -1,8 +1,10 @@
 """Import sales history from before Odoo: upload, map the columns, preview every problem, import.
 
-The import is all or nothing: a file with any problem (unknown product or warehouse, bad date,
-negative or non-numeric quantity, a duplicate row, a day already imported) writes nothing; the
-preview lists every problem by line so the file can be fixed in one go. Rows are written with one
+The file is read by the engine's reader (``engine/csv_reader.py``, the command line's too): this
+wizard only matches products and warehouses of its company and writes. The import is all or
+nothing: a file with any problem (unknown product, a warehouse of another company, bad date,
+negative, non-numeric, non-finite or absurd quantity, a duplicate row, a day already imported)
+writes nothing; the preview lists every problem by line so the file can be fixed in one go. Rows are written with one
 PostgreSQL COPY inside the request's transaction, so a million rows take seconds and a failure
 leaves no row behind.
 """
@@ -16,11 +18,17 @@ import psycopg2
 from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
-from . import sales_history_parser as parser
+from ..engine import csv_reader as reader
 
 PREVIEW_PROBLEMS = 200  # problems shown in the preview; all of them are in the downloadable CSV
+# Rows written inside the web request; above, a background job writes them a batch per cron call.
+# PostgreSQL checks five foreign keys per row: about 100 s per million rows on a busy 2-core server,
+# near the 120 s request limit (limit_time_real) that kills a worker.
+SYNC_ROWS = 200_000
+BATCH_ROWS = 250_000
+PROGRESS_FIELDS = frozenset({"state", "import_batch", "imported_count", "import_error"})
 
 
 class SalesHistoryImportColumn(models.TransientModel):
@@ -42,9 +50,11 @@ class SalesHistoryImportColumn(models.TransientModel):
 class SalesHistoryImport(models.TransientModel):
     _name = "sales.history.import"
     _description = "Import Sales History"
+    _check_company_auto = True
 
-    state = fields.Selection([("upload", "Upload"), ("map", "Columns"), ("preview", "Preview"), ("done", "Done")],
-                             default="upload", required=True)
+    state = fields.Selection([("upload", "Upload"), ("map", "Columns"), ("preview", "Preview"),
+                              ("queued", "Importing"), ("done", "Done"), ("failed", "Failed")],
+                             default="upload", required=True, readonly=True)
     company_id = fields.Many2one("res.company", required=True, readonly=True, default=lambda self: self.env.company)
     data_file = fields.Binary("File", attachment=False, help="CSV (comma, semicolon, tab or pipe separated), "
                               "optionally gzip-compressed, with a header line.")
@@ -61,10 +71,14 @@ class SalesHistoryImport(models.TransientModel):
                                            "import every row into the default warehouse.")
     quantity_column_id = fields.Many2one("sales.history.import.column", "Quantity Column",
                                          domain="[('wizard_id', '=', id)]")
-    default_warehouse_id = fields.Many2one("stock.warehouse", domain="[('company_id', '=', company_id)]",
+    default_warehouse_id = fields.Many2one("stock.warehouse", check_company=True,
                                            help="Warehouse of every row when the file has no warehouse column.")
     date_format = fields.Selection([("auto", "Detect"), ("iso", "YYYY-MM-DD"), ("dmy", "DD/MM/YYYY"),
                                     ("mdy", "MM/DD/YYYY")], default="auto", required=True)
+    max_quantity = fields.Float(
+        "Quantity Ceiling", default=lambda self: self.env.company.forecast_import_max_quantity,
+        help="A row whose quantity is above this (a typing or export error such as 1e308) is a problem: "
+             "nothing is imported until it is fixed.")
     row_count = fields.Integer("Rows", readonly=True)
     valid_count = fields.Integer("Rows Without Problem", readonly=True)
     problem_count = fields.Integer("Problems", readonly=True)
@@ -73,21 +87,55 @@ class SalesHistoryImport(models.TransientModel):
     problems_filename = fields.Char()
     import_batch = fields.Char(readonly=True)
     imported_count = fields.Integer(readonly=True)
+    import_error = fields.Text(readonly=True)
+
+    # -- CRUD -----------------------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_progress_fields(vals, creating=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_progress_fields(vals)
+        return super().write(vals)
+
+    def unlink(self):
+        # A queued import deleted before it ends (by hand, or by the transient vacuum when its cron
+        # is late) must not leave half a file behind.
+        for wizard in self.filtered(lambda w: w.state == "queued"):
+            wizard._undo_rows()
+        return super().unlink()
+
+    def _check_progress_fields(self, vals, creating=False):
+        """The step, the batch name and the progress are the server's: a forged batch name on a queued
+        import would make its failure delete another import's rows."""
+        if self.env.su:
+            return
+        forged = set(vals) & PROGRESS_FIELDS
+        if creating and vals.get("state", "upload") == "upload":
+            forged.discard("state")
+        if forged:
+            raise AccessError(_("These fields are set by the import itself: %s", ", ".join(sorted(forged))))
+
+    def _set_progress(self, vals):
+        # sudo: progress fields are written only here, never from the client (see _check_progress_fields).
+        self.sudo().write(vals)
 
     # -- steps ----------------------------------------------------------------------------------
     def action_read_columns(self):
         """Upload -> mapping: read the header and a few rows, guess which column is which."""
         self.ensure_one()
-        raw = self._read_raw(nrows=5)
+        raw, __ = self._read_raw(nrows=5)
         self.column_ids.unlink()
         columns = self.env["sales.history.import.column"].create([
             {"wizard_id": self.id, "name": name, "position": i,
              "sample": ", ".join(v for v in raw[name].head(3) if v)[:60]}
             for i, name in enumerate(raw.columns)])
         by_name = {c.name: c for c in columns}
-        guess = parser.guess_columns(raw.columns)
+        guess = reader.guess_columns(raw.columns)
+        self._set_progress({"state": "map"})
         self.write({
-            "state": "map",
             "date_column_id": by_name[guess["date"]].id if guess["date"] else False,
             "item_column_id": by_name[guess["item"]].id if guess["item"] else False,
             "store_column_id": by_name[guess["store"]].id if guess["store"] else False,
@@ -101,13 +149,13 @@ class SalesHistoryImport(models.TransientModel):
         started = time.perf_counter()
         rows, problems, info = self._check_file()
         valid_lines = len(rows) - problems["line"].nunique()
+        self._set_progress({"state": "preview"})
         self.write({
-            "state": "preview",
             "row_count": len(rows),
             "valid_count": valid_lines,
             "problem_count": len(problems),
             "summary_html": self._render_summary(rows, problems, info, time.perf_counter() - started),
-            "problems_file": base64.b64encode(parser.problems_csv(problems)) if len(problems) else False,
+            "problems_file": base64.b64encode(reader.problems_csv(problems)) if len(problems) else False,
             "problems_filename": f"problems_{self.filename or 'import'}.csv" if len(problems) else False,
         })
         return self._reopen()
@@ -124,14 +172,20 @@ class SalesHistoryImport(models.TransientModel):
                               "(%(problem)s). Fix the file and preview it again.", n=len(problems),
                               line=problems["line"].iloc[0], problem=problems["problem"].iloc[0]))
         batch = "%s %s" % (fields.Datetime.now().strftime("%Y-%m-%d %H:%M:%S"), self.filename or _("import"))
+        if len(rows) > self._get_sync_rows():
+            self._set_progress({"state": "queued", "import_batch": f"{batch} #{self.id}", "imported_count": 0,
+                                "import_error": False})
+            self.row_count = len(rows)
+            self.env.ref("sales_forecast_ai.ir_cron_sales_history_import")._trigger()
+            return self._reopen()
         self._copy_rows(rows, batch)
         History.invalidate_model()
-        self.write({"state": "done", "import_batch": batch, "imported_count": len(rows)})
+        self._set_progress({"state": "done", "import_batch": batch, "imported_count": len(rows)})
         return self._reopen()
 
     def action_back(self):
         self.ensure_one()
-        self.state = {"preview": "map", "map": "upload"}.get(self.state, "upload")
+        self._set_progress({"state": {"preview": "map", "map": "upload"}.get(self.state, "upload")})
         return self._reopen()
 
     def action_view_imported(self):
@@ -145,22 +199,32 @@ class SalesHistoryImport(models.TransientModel):
         if not self.data_file:
             raise UserError(_("Choose a file to import."))
         try:
-            return parser.read_table(base64.b64decode(self.data_file), nrows=nrows)
-        except parser.FileError as exc:
+            return reader.read_table(base64.b64decode(self.data_file), nrows=nrows)
+        except reader.DataError as exc:
             raise UserError(_("This file cannot be imported: %s", exc)) from None
 
-    def _check_file(self):
-        """(rows with product/warehouse ids, problems, info) for the whole file."""
+    def _check_file(self, own_batch=None):
+        """(rows with product/warehouse ids, problems, info) for the whole file; rows of ``own_batch``
+        (a background import going on) do not count as imported before."""
+        if self.company_id not in self.env.companies:
+            # Rows are written with SQL under the wizard's company: it must be one the user works in.
+            raise UserError(_("You cannot import history into %s: select this company first.",
+                              self.company_id.name))
         if not self.store_column_id and not self.default_warehouse_id:
             raise UserError(_("Choose the warehouse column, or a default warehouse for every row."))
-        raw = self._read_raw()
+        if not self.date_column_id or not self.item_column_id or not self.quantity_column_id:
+            raise UserError(_("Choose the file columns holding the date, the product and the quantity."))
+        if not 0 < self.max_quantity <= reader.MAX_CEILING:
+            raise UserError(_("The quantity ceiling must be above 0 and at most %s.", f"{reader.MAX_CEILING:g}"))
+        table = self._read_raw()
         columns = {"date": self.date_column_id.name, "item": self.item_column_id.name,
-                   "store": self.store_column_id.name or None, "quantity": self.quantity_column_id.name}
+                   "store": self.store_column_id.name or "", "quantity": self.quantity_column_id.name}
         try:
-            rows, problems, info = parser.parse(raw, columns, self.date_format,
-                                                today=fields.Date.context_today(self))
-        except parser.FileError as exc:
+            result = reader.read_sales(None, columns, self.date_format, today=fields.Date.context_today(self),
+                                       max_quantity=self.max_quantity, table=table)
+        except reader.DataError as exc:
             raise UserError(_("This file cannot be imported: %s", exc)) from None
+        rows, problems, info = result.rows, result.problems, result.info
         found = [problems]
         rows["product_id"], found_items = self._match(rows, "item", self._match_products, columns["item"])
         found.append(found_items)
@@ -170,12 +234,12 @@ class SalesHistoryImport(models.TransientModel):
         else:
             rows["warehouse_id"] = self.default_warehouse_id.id
         found.append(self._find_same_day(rows, columns["date"]))
-        found.append(self._find_already_imported(rows, columns["date"]))
-        return rows, parser.concat_problems(found), info
+        found.append(self._find_already_imported(rows, columns["date"], own_batch))
+        return rows, reader.concat_problems(found), info
 
     def _find_same_day(self, rows, date_column):
         """Different texts naming the same product and warehouse on one day ("A-01" and its barcode):
-        two rows for one day would count the day twice. Same texts are already the parser's duplicates."""
+        two rows for one day would count the day twice. Same texts are already the reader's duplicates."""
         ok = rows[(rows["product_id"] > 0) & (rows["warehouse_id"] > 0) & rows["date"].notna()]
         keys = ["product_id", "warehouse_id", "date"]
         same_ids = ok.duplicated(keys, keep="first")
@@ -243,9 +307,30 @@ class SalesHistoryImport(models.TransientModel):
             else:
                 reasons[value] = _("unknown warehouse (no warehouse of %(company)s has the code or name %(value)s)",
                                    company=self.company_id.name, value=value)
+        foreign = self._find_foreign_warehouses([v for v in stores if v not in ids])
+        for value, company in foreign.items():
+            reasons[value] = _("warehouse %(value)s belongs to %(other)s, not to %(company)s: rows are imported "
+                               "only into the company's own warehouses", value=value, other=company,
+                               company=self.company_id.name)
         return ids, reasons
 
-    def _find_already_imported(self, rows, date_column):
+    def _find_foreign_warehouses(self, stores):
+        """Store text -> name of the other company whose warehouse it names, among the companies the user
+        belongs to (so the message helps without revealing other companies' warehouses)."""
+        if not stores:
+            return {}
+        others = self.env["stock.warehouse"].with_context(allowed_company_ids=self.env.user.company_ids.ids).search(
+            [("company_id", "!=", self.company_id.id)])
+        found = {}
+        for value in stores:
+            for field in ("code", "name"):
+                hits = others.filtered(lambda w: (w[field] or "").strip().lower() == value.lower())
+                if hits:
+                    found[value] = ", ".join(sorted(set(hits.company_id.mapped("name"))))
+                    break
+        return found
+
+    def _find_already_imported(self, rows, date_column, own_batch=None):
         """Rows whose product, warehouse and day were imported before (importing twice doubles demand)."""
         ok = rows[(rows["product_id"] > 0) & (rows["warehouse_id"] > 0) & rows["date"].notna()]
         empty = pd.DataFrame(columns=["line", "column", "value", "problem"])
@@ -254,9 +339,10 @@ class SalesHistoryImport(models.TransientModel):
         self.env["sales.forecast.history"].flush_model()
         self.env.cr.execute(
             """SELECT product_id, warehouse_id, date, import_batch FROM sales_forecast_history
-                WHERE company_id = %s AND product_id = ANY(%s) AND date BETWEEN %s AND %s""",
+                WHERE company_id = %s AND product_id = ANY(%s) AND date BETWEEN %s AND %s
+                  AND import_batch IS DISTINCT FROM %s""",
             [self.company_id.id, [int(p) for p in ok["product_id"].unique()], ok["date"].min().date(),
-             ok["date"].max().date()])
+             ok["date"].max().date(), own_batch])
         existing = pd.DataFrame(self.env.cr.fetchall(), columns=["product_id", "warehouse_id", "date", "batch"])
         if not len(existing):
             return empty
@@ -305,6 +391,68 @@ class SalesHistoryImport(models.TransientModel):
         finally:
             cr.execute("DROP TABLE IF EXISTS sfai_history_import")
 
+    # -- background import ------------------------------------------------------------------
+    @api.model
+    def _cron_import_queued(self):
+        """Write the next batch of the oldest queued import; Odoo calls again while work remains.
+
+        The file is checked again at each call, as the user who queued it, in their company: the
+        rows written so far (its own batch) aside, it must still be importable. A failure removes
+        the rows of the batch already written, so an import still lands whole or not at all."""
+        # sudo: the cron user finds every company's queued imports; each is then run as its creator.
+        queued = self.sudo().search([("state", "=", "queued")], order="id")
+        if not queued:
+            return
+        wizard = queued[0]
+        wizard = wizard.with_user(wizard.create_uid).with_company(wizard.company_id).with_context(
+            allowed_company_ids=wizard.company_id.ids)
+        try:
+            with self.env.cr.savepoint():
+                done, total = wizard._import_next_batch()
+        except (UserError, psycopg2.Error) as exc:
+            wizard._fail_import(str(exc))
+            done, total = 0, 0
+        self.env["ir.cron"]._notify_progress(done=done, remaining=total - done + len(queued) - 1)
+
+    def _import_next_batch(self):
+        """(rows written so far, rows of the file) after writing the next batch."""
+        self.ensure_one()
+        History = self.env["sales.forecast.history"]
+        History.check_access("create")
+        rows, problems, __ = self._check_file(own_batch=self.import_batch)
+        if len(problems):
+            raise UserError(_("the file has %(n)s problem(s) now, the first on line %(line)s (%(problem)s)",
+                              n=len(problems), line=problems["line"].iloc[0], problem=problems["problem"].iloc[0]))
+        start = self.imported_count
+        chunk = rows.iloc[start:start + self._get_batch_rows()]
+        self._copy_rows(chunk, self.import_batch)
+        History.invalidate_model()
+        done = start + len(chunk)
+        self._set_progress({"imported_count": done, "state": "done" if done >= len(rows) else "queued"})
+        return done, len(rows)
+
+    def _fail_import(self, reason):
+        """Remove what the failed import wrote, say why."""
+        self._undo_rows()
+        # sudo: the wizard's creator may have lost access meanwhile; the failure must still be recorded.
+        self._set_progress({"state": "failed", "imported_count": 0,
+                            "import_error": _("Nothing was imported: %s", reason)})
+
+    def _undo_rows(self):
+        """Delete the rows a background import wrote so far (its batch name is the server's own)."""
+        self.env["sales.forecast.history"].flush_model()
+        self.env.cr.execute("DELETE FROM sales_forecast_history WHERE company_id = %s AND import_batch = %s",
+                            [self.company_id.id, self.import_batch])
+        self.env["sales.forecast.history"].invalidate_model()
+
+    def _get_sync_rows(self):
+        """Largest file written inside the request."""
+        return SYNC_ROWS
+
+    def _get_batch_rows(self):
+        """Rows written per background call."""
+        return BATCH_ROWS
+
     # -- display --------------------------------------------------------------------------------
     def _render_summary(self, rows, problems, info, seconds):
         ok = rows[(rows["product_id"] > 0) & (rows["warehouse_id"] > 0) & rows["date"].notna()]
@@ -316,6 +464,8 @@ class SalesHistoryImport(models.TransientModel):
             (_("Dates"), f"{ok['date'].min():%Y-%m-%d} - {ok['date'].max():%Y-%m-%d}" if len(ok) else "-"),
             (_("Total quantity"), f"{np.nansum(ok['quantity'].to_numpy()):,.2f}"),
             (_("Date format"), info.get("date_format", "").upper()),
+            (_("Decimal mark"), info.get("decimal_mark", "")),
+            (_("Encoding"), info.get("encoding", "")),
             (_("Checked in"), f"{seconds:.1f} s"),
         ]
         html = Markup('<table class="table table-sm o_sfai_import_facts">%s</table>') % Markup("").join(
@@ -330,7 +480,7 @@ class SalesHistoryImport(models.TransientModel):
         html += Markup('<table class="table table-sm"><tr><th>%s</th><th>%s</th></tr>%s</table>') % (
             _("Problem"), _("Rows"), Markup("").join(
                 Markup("<tr><td>%s</td><td>%s</td></tr>") % (k, f"{v:,}") for k, v in counts.items()))
-        shown = problems.head(PREVIEW_PROBLEMS)
+        shown = problems[["line", "column", "value", "problem"]].head(PREVIEW_PROBLEMS)
         html += Markup('<table class="table table-sm table-striped"><tr><th>%s</th><th>%s</th><th>%s</th>'
                        '<th>%s</th></tr>%s</table>') % (
             _("Line"), _("Column"), _("Value"), _("Problem"), Markup("").join(

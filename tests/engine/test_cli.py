@@ -97,8 +97,13 @@ def test_levels_shape_the_interval_columns(tmp_path):
 
 
 BAD_FILES = [
-    ("missing_column.csv", "date,item,store,qty\n2024-01-01,A,1,3\n",
-     ["missing column 'sales'", "'date', 'item', 'store', 'qty'", "--qty-col"]),
+    ("missing_column.csv", "date,item,store,amount\n2024-01-01,A,1,3\n",
+     ["missing column quantity (none named sales, quantity, qty, units", "'date', 'item', 'store', 'amount'",
+      "--qty-col"]),
+    ("huge_qty.csv", "date,item,store,sales\n2024-01-01,A,1,3\n2024-01-02,A,1,1e308\n",
+     ["line 3", "absurd quantity", "'1e308'"]),
+    ("nan_qty.csv", "date,item,store,sales\n2024-01-01,A,1,nan\n2024-01-02,A,1,4\n",
+     ["line 2", "not a finite number", "'nan'"]),
     ("bad_date.csv", "date,item,store,sales\n2024-01-01,A,1,3\n2024-01-02,A,1,4\n2024-01-32,A,1,5\n",
      ["line 4", "2024-01-32", "line 1 is the header"]),
     ("bad_qty.csv", "date,item,store,sales\n2024-01-01,A,1,3\n2024-01-02,A,1,three\n", ["line 3", "'three'"]),
@@ -127,6 +132,8 @@ def test_bad_file_one_clear_line_and_nonzero_exit(tmp_path, name, text, expected
     (["--horizon", "7", "--levels", "80,120"], "--levels must be between 0 and 100"),
     (["--horizon", "7", "--models", "naive,nope"], "unknown model nope"),
     (["--horizon", "7", "--country", "QQ"], "--country QQ"),
+    (["--horizon", "7", "--max-quantity", "0"], "--max-quantity must be above 0"),
+    (["--horizon", "7", "--max-quantity", "1e300"], "at most 1e+12"),
 ])
 def test_bad_options_one_clear_line(tmp_path, args, fragment):
     path = tmp_path / "s.csv"
@@ -139,3 +146,11 @@ def test_bad_options_one_clear_line(tmp_path, args, fragment):
 def test_missing_input_file(tmp_path):
     proc = run_cli("forecast", tmp_path / "nope.csv", "--horizon", 7, "--out", tmp_path / "o")
     assert proc.returncode == 2 and proc.stderr.strip() == f"error: {tmp_path / 'nope.csv'}: no such file"
+
+
+def test_max_quantity_option_sets_the_ceiling(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("date,item,store,sales\n2024-01-01,A,1,2\n2024-01-02,A,1,3\n")
+    proc = run_cli("forecast", path, "--horizon", 7, "--out", tmp_path / "o", "--max-quantity", "2.5")
+    assert proc.returncode == 2
+    assert "line 3: absurd quantity (above the ceiling of 2.5)" in proc.stderr and "'3'" in proc.stderr

@@ -123,10 +123,14 @@ class Forecaster(ABC):
         return float(np.std(np.diff(y)))
 
 
+# Larger values are corrupt data, not demand (1e308 overflows every model); they count as unknown.
+MAX_ABS_DEMAND = 1e12
+
+
 def _clean(y) -> np.ndarray:
-    """Finite float array; NaN (unknown) counts as no sale."""
+    """Finite float array; NaN (unknown) and absurd values count as no sale."""
     y = np.asarray(y, dtype=float).ravel()
-    return np.where(np.isfinite(y), y, 0.0)
+    return np.where(np.isfinite(y) & (np.abs(y) <= MAX_ABS_DEMAND), y, 0.0)
 
 
 REGISTRY: dict[str, type[Forecaster]] = {}
