@@ -19,3 +19,8 @@ from . import res_company
 from . import res_config_settings
 from . import sales_forecast_demo
 from . import sales_forecast_demo_orders
+from . import sales_forecast_chat_session
+from . import sales_forecast_chat_message
+from . import sales_forecast_assistant
+from . import sales_forecast_assistant_tools
+from . import res_config_settings_chat
