@@ -100,7 +100,7 @@ class SalesForecastAssistant(models.AbstractModel):
         """What the widget shows when it opens: the session (the latest one by default) and its turns."""
         self._check_chat_user()
         Session = self.env["sales.forecast.chat.session"]
-        session = Session.browse(int(session_id)).exists() if session_id else Session
+        session = Session.search([("id", "=", int(session_id))]) if session_id else Session
         if not session:
             session = Session.search([("user_id", "=", self.env.uid), ("company_id", "=", self.env.company.id)],
                                      limit=1)
@@ -243,7 +243,8 @@ class SalesForecastAssistant(models.AbstractModel):
         Session = self.env["sales.forecast.chat.session"]
         if session_id:
             try:
-                session = Session.browse(int(session_id)).exists()
+                # search, not browse: record rules make another user's session simply not found.
+                session = Session.search([("id", "=", int(session_id))])
             except (TypeError, ValueError):
                 session = Session
             # Record rules already hide other users' sessions; a session of another company is

@@ -146,9 +146,10 @@ class SalesForecastAssistant(models.AbstractModel):
 
     @api.model
     def _chat_can_read_sales(self):
-        """Sales amounts need the rights a salesperson has, not only the forecast groups."""
-        return (self.env["sale.report"].has_access("read")
-                and self.env["sale.order.line"].has_access("read"))
+        """Sales amounts are for salespeople: warehouse staff may read sale lines in Odoo (to ship
+        them) and Forecast Users may read forecasts, neither makes revenue their business."""
+        return (self.env.user.has_group("sales_team.group_sale_salesman")
+                and self.env["sale.report"].has_access("read"))
 
     # -- forecasts ----------------------------------------------------------------------------------
     @api.model
@@ -318,14 +319,16 @@ class SalesForecastAssistant(models.AbstractModel):
         Product = self.env["product.product"]
         question = self.env.context.get("sales_forecast_chat_question") or query or ""
         query = (query or "").strip()
-        candidates = Product
+        direct = Product
         if query:
-            candidates = Product.search(["|", ("name", "ilike", query), ("default_code", "ilike", query)], limit=20)
-            if not candidates:
-                words = [w for w in query.replace("[", " ").replace("]", " ").split() if len(w) >= 3]
-                for word in words[:5]:
-                    candidates |= Product.search(["|", ("name", "ilike", word), ("default_code", "ilike", word)],
-                                                 limit=20)
+            direct = Product.search(["|", ("name", "ilike", query), ("default_code", "ilike", query)], limit=20)
+        candidates = direct
+        if query and not direct:
+            # Word by word, but match_product then asks for most of the query's words: "Secret B
+            # Widget" must not land on any product that merely shares one word with it.
+            for word in [w for w in query.replace("[", " ").replace("]", " ").split() if len(w) >= 3][:5]:
+                candidates |= Product.search(["|", ("name", "ilike", word), ("default_code", "ilike", word)],
+                                             limit=20)
         if question != query or not query:
             # Products forecast for the company: their names are matched anywhere in the question.
             groups = self.env["sales.forecast.result"]._read_group(
@@ -336,8 +339,8 @@ class SalesForecastAssistant(models.AbstractModel):
         if not candidates:
             return Product
         product_id = match_product(question, query, [(p.id, p.name, p.default_code) for p in candidates])
-        if product_id is None and query:
-            product_id = candidates[0].id if len(candidates) == 1 or question == query else None
+        if product_id is None and direct:
+            product_id = direct[0].id
         return Product.browse(product_id) if product_id else Product
 
     @api.model

@@ -15,3 +15,4 @@ from . import test_uninstall_hook
 from . import test_settings_tour
 from . import test_chat_tour
 from . import test_chat_assistant
+from . import test_chat_access

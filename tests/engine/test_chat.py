@@ -68,6 +68,9 @@ def test_match_product_on_the_question_only():
     assert intents.match_product("forecast for FURN_3", "FURN_3", candidates) == 3
     assert intents.match_product("forecast for chairs office", "chairs office", candidates) in (1, 2)
     assert intents.match_product("forecast for a lamp", "lamp", candidates) is None
+    # One shared word is not a match: a wrong product is worse than none.
+    assert intents.match_product("forecast for SFAI Secret B Widget", "SFAI Secret B Widget",
+                                 [(4, "SFAI Tour Product C", "SFAI-C")]) is None
 
 
 def test_routing_ignores_record_data():

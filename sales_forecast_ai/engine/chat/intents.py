@@ -218,7 +218,8 @@ def match_product(question, product_query, candidates):
     """Best product for the question among ``candidates`` [(id, name, code)], or None.
 
     A product whose code or full name appears in the question wins (longest first); then the one
-    sharing most words with the extracted query. Matching is on the question only.
+    sharing most words with the extracted query (at least half of them). Matching is on the
+    question only.
     """
     text = normalize(question)
     best, best_len = None, 0
@@ -236,9 +237,10 @@ def match_product(question, product_query, candidates):
     for product_id, name, code in candidates:
         words = set(re.findall(r"\w+", normalize(f"{name} {code or ''}")))
         overlap = len(query_words & words)
-        if overlap:
-            scored.append((overlap / len(query_words | words), product_id))
-    return max(scored)[1] if scored else None
+        # At least half of the query's words: sharing one word ("SFAI", "Pack") is no match.
+        if overlap and overlap / len(query_words) >= 0.5:
+            scored.append((overlap / len(query_words), overlap / len(query_words | words), product_id))
+    return max(scored)[2] if scored else None
 
 
 def resolve_period(code, today, days=None):
