@@ -16,3 +16,4 @@ from . import test_settings_tour
 from . import test_chat_tour
 from . import test_chat_assistant
 from . import test_chat_access
+from . import test_chat_offline
