@@ -171,6 +171,9 @@ class SalesForecastAssistant(models.AbstractModel):
             return {"error": self.env._("your access rights do not allow reading this data"), "forbidden": True}
         except (UserError, ValueError, TypeError) as exc:
             return {"error": str(exc.args[0] if exc.args else exc)[:300]}
+        except Exception:  # noqa: BLE001 - a broken tool is an answer too; the savepoint undid its reads
+            _logger.exception("Assistant: tool %s failed", name)
+            return {"error": self.env._("this data could not be read because of an internal error")}
         return data
 
     # -- configuration and plumbing -----------------------------------------------------------------

@@ -14,6 +14,14 @@ from odoo.exceptions import UserError
 from ..engine.chat.intents import match_product, resolve_period
 from ..engine.chat.tools import TOOL_SPECS
 
+try:
+    # Once runs store their ratios in percent (sales_forecast_run_units.py), they are shown as stored.
+    from .sales_forecast_run_units import METRIC_RATIOS, RESULT_RATIOS
+    STORED_AS_RATIO = ()
+except ImportError:
+    METRIC_RATIOS, RESULT_RATIOS = ("wape", "bias"), ("confidence", "coverage_80", "coverage_95")
+    STORED_AS_RATIO = METRIC_RATIOS + RESULT_RATIOS
+
 MAX_PERIOD_DAYS = 3 * 366
 TOP_LIMIT = 10
 FORECAST_DAYS_SHOWN = 7
@@ -176,11 +184,11 @@ class SalesForecastAssistant(models.AbstractModel):
                 "status": result.status,
                 "message": result.message or "",
                 "total_7": result.total_7, "total_30": result.total_30, "total_90": result.total_90,
-                "trend": result.trend or "", "confidence": result.confidence,
+                "trend": result.trend or "", "confidence_pct": self._chat_percent(result, "confidence"),
                 "demand_class": result.demand_class or "", "champion": result.champion or "",
                 "reason": result.reason or "",
-                "candidates": [{"model": c.model, "is_champion": c.is_champion, "mase": c.mase, "wape": c.wape,
-                                "smape": c.smape, "bias": c.bias} for c in result.candidate_ids],
+                "candidates": [{"model": c.model, "is_champion": c.is_champion, **self._chat_metrics(c)}
+                               for c in result.candidate_ids],
                 "next_days": [{"date": fields.Date.to_string(p.date), "forecast": round(p.forecast, 2),
                                "lo_80": round(p.lo_80, 2), "hi_80": round(p.hi_80, 2)} for p in points],
             })
@@ -198,8 +206,8 @@ class SalesForecastAssistant(models.AbstractModel):
             "run": run.name,
             "run_date": fields.Datetime.to_string(run.date_end) if run.date_end else None,
             "series": run.series_total,
-            "rows": [{"model": s.model, "family": s.family or "", "mase": s.mase, "wape": s.wape, "smape": s.smape,
-                      "rmse": s.rmse, "bias": s.bias, "wins": s.wins} for s in run.score_ids.sorted("mase")],
+            "rows": [{"model": s.model, "family": s.family or "", **self._chat_metrics(s), "rmse": round(s.rmse, 3),
+                      "wins": s.wins} for s in run.score_ids.sorted("mase")],
         }
 
     # -- tools over models provided by other parts of the add-on --------------------------------------
@@ -288,10 +296,13 @@ class SalesForecastAssistant(models.AbstractModel):
 
     @api.model
     def _chat_tool_get_kpis(self, records, period=None, days=None):
-        period = period or "last_30_days"
-        kpis = self.env["sales.forecast.kpi"].get_kpis(period)
+        # KPIs cover the last N days up to today ("30d"): a named period gives its length.
+        start, end = self._chat_period(period or "last_30_days", days=days)
+        span = f"{(end - start).days}d"
+        kpis = self.env["sales.forecast.kpi"].get_kpis(span)
         keys = ("code", "name", "unit", "value", "previous", "trend")
-        return {"period": period, "rows": [{key: kpi.get(key) for key in keys} for kpi in kpis or []]}
+        return {"period": self.env._("last %s days", (end - start).days),
+                "rows": [{key: kpi.get(key) for key in keys} for kpi in kpis or []]}
 
     # -- helpers ------------------------------------------------------------------------------------
     @api.model
@@ -342,6 +353,18 @@ class SalesForecastAssistant(models.AbstractModel):
         if product_id is None and direct:
             product_id = direct[0].id
         return Product.browse(product_id) if product_id else Product
+
+    @api.model
+    def _chat_percent(self, record, field_name):
+        """A score in percent, whichever unit the run stored it in."""
+        value = record[field_name] or 0.0
+        return round(value * 100.0 if field_name in STORED_AS_RATIO else value, 1)
+
+    @api.model
+    def _chat_metrics(self, record):
+        """Backtest errors with their units in the key: MASE is a ratio, the others percent."""
+        return {"mase": round(record.mase, 3), "wape_pct": self._chat_percent(record, "wape"),
+                "bias_pct": self._chat_percent(record, "bias"), "smape_pct": round(record.smape, 2)}
 
     @api.model
     def _chat_company_domain(self, model):

@@ -116,5 +116,5 @@ class TestChatOffline(TransactionCase):
     def test_model_comparison_and_help(self):
         answer = self.ask("Which model is best?")["answer"]
         self.assertIn("mlp has the lowest error (MASE 0.71", answer)
-        self.assertIn("- ets: MASE 0.78, WAPE 0.27, 1 series won", answer)
+        self.assertIn("- ets: MASE 0.78, WAPE 27%, 1 series won", answer)
         self.assertIn("What should I reorder?", self.ask("Tell me a joke")["answer"])

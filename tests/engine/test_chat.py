@@ -319,7 +319,7 @@ def test_render_reorder_and_unavailable():
 def test_render_forecast_top_products_anomalies():
     forecast = {"query": "chair", "found": True, "product": "Chair", "run": "FR/0001", "series": [
         {"warehouse": "WH", "status": "ok", "total_7": 7, "total_30": 30.5, "total_90": 90, "trend": "UP",
-         "confidence": 0.82, "champion": "mlp"}]}
+         "confidence_pct": 82.0, "champion": "mlp"}]}
     text = answers.render("forecast", forecast, "en")
     assert "Forecast for Chair (run FR/0001)" in text and "30.5 next 30 days" in text and "82%" in text
     assert "No product matching" not in text

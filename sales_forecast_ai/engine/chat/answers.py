@@ -131,9 +131,9 @@ TEXT = {
         "ar": "التشغيل {run}: {best} لديه أقل خطأ (MASE {mase}؛ أقل من 1 يتفوق على التوقع البسيط). "
               "السلاسل التي فاز بها كل نموذج:",
     },
-    "models_row": {"en": "- {model}: MASE {mase}, WAPE {wape}, {wins} series won",
-                   "fr": "- {model} : MASE {mase}, WAPE {wape}, {wins} séries gagnées",
-                   "ar": "- {model}: MASE {mase}، WAPE {wape}، فاز بـ {wins} سلسلة"},
+    "models_row": {"en": "- {model}: MASE {mase}, WAPE {wape}%, {wins} series won",
+                   "fr": "- {model} : MASE {mase}, WAPE {wape} %, {wins} séries gagnées",
+                   "ar": "- {model}: MASE {mase}، WAPE {wape}%، فاز بـ {wins} سلسلة"},
     "kpis_head": {"en": "Key figures ({period}):", "fr": "Indicateurs clés ({period}) :",
                   "ar": "المؤشرات الرئيسية ({period}):"},
     "kpis_row": {"en": "- {name}: {value} {unit} (previous {previous})",
@@ -216,7 +216,7 @@ def _forecast(data, language):
         lines.append(t("forecast_row", language, warehouse=row.get("warehouse") or "-",
                        total_7=number(row.get("total_7"), 1), total_30=number(row.get("total_30"), 1),
                        total_90=number(row.get("total_90"), 1), trend=row.get("trend") or "-",
-                       confidence=number(100 * float(row.get("confidence") or 0)),
+                       confidence=number(row.get("confidence_pct") or 0),
                        champion=row.get("champion") or "-"))
     return "\n".join(lines)
 
@@ -272,7 +272,7 @@ def _model_comparison(data, language):
     lines = [t("models_head", language, run=data.get("run") or "-", best=best["model"],
                mase=number(best.get("mase"), 2))]
     lines += [t("models_row", language, model=r["model"], mase=number(r.get("mase"), 2),
-                wape=number(r.get("wape"), 2), wins=r.get("wins", 0)) for r in rows]
+                wape=number(r.get("wape_pct"), 1), wins=r.get("wins", 0)) for r in rows]
     return "\n".join(lines)
 
 
