@@ -118,3 +118,66 @@ class TestChatOffline(TransactionCase):
         self.assertIn("mlp has the lowest error (MASE 0.71", answer)
         self.assertIn("- ets: MASE 0.78, WAPE 27%, 1 series won", answer)
         self.assertIn("What should I reorder?", self.ask("Tell me a joke")["answer"])
+
+
+@tagged("post_install", "-at_install")
+class TestChatOfflineOptionalModels(TransactionCase):
+    """Suggestions, anomalies and segments come from other parts of the add-on: when their models are
+    installed, the built-in assistant answers from them (these tests skip until then)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.users = create_role_users(cls.env)
+        cls.env["ir.config_parameter"].sudo().set_param("sales_forecast_ai.chat_mode", "builtin")
+        cls.env["ir.config_parameter"].sudo().set_param("sales_forecast_ai.chat_daily_limit", "0")
+        cls.data = create_forecast_fixture(cls.env)
+        cls.today = fields.Date.context_today(cls.env["res.users"])
+
+    def _require(self, model):
+        if model not in self.env:
+            self.skipTest(f"{model} is not part of this database yet")
+
+    def ask(self, question):
+        return self.env["sales.forecast.assistant"].with_user(self.users["forecast_purchase_user"]).ask(question)
+
+    def test_reorder_from_suggestions(self):
+        self._require("sales.forecast.suggestion")
+        Suggestion = self.env["sales.forecast.suggestion"]
+        Suggestion.search([("company_id", "=", self.env.company.id)]).unlink()
+        vendor = self.env["res.partner"].create({"name": "SFAI Chat Vendor"})
+        common = {"run_id": self.data["run"].id, "company_id": self.env.company.id, "is_latest": True,
+                  "warehouse_id": self.data["warehouse_1"].id}
+        Suggestion.create([
+            {**common, "product_id": self.data["product_a"].id, "partner_id": vendor.id, "urgency": "order_now",
+             "qty_suggested": 120.0, "stockout_date": self.today, "reason": "below the reorder point"},
+            {**common, "product_id": self.data["product_b"].id, "urgency": "watch", "qty_suggested": 30.0},
+        ])
+        result = self.ask("What should I reorder?")
+        self.assertIn("1 product(s) to order now, 1 to watch", result["answer"])
+        self.assertIn("SFAI Tour Product A (", result["answer"])
+        self.assertIn("order 120 from SFAI Chat Vendor, order now", result["answer"])
+        self.assertIn("sales.forecast.suggestion", {r["model"] for r in result["records"]})
+        self.assertIn("commander 120 chez SFAI Chat Vendor", self.ask("Que dois-je commander ?")["answer"])
+
+    def test_anomalies_this_week(self):
+        self._require("sales.forecast.anomaly")
+        Anomaly = self.env["sales.forecast.anomaly"]
+        Anomaly.search([("company_id", "=", self.env.company.id)]).unlink()
+        Anomaly.create({"company_id": self.env.company.id, "product_id": self.data["product_a"].id,
+                        "warehouse_id": self.data["warehouse_1"].id, "date": self.today, "kind": "spike",
+                        "expected": 10.0, "actual": 55.0, "zscore": 4.5, "severity": "high"})
+        answer = self.ask("Any anomalies this week?")["answer"]
+        self.assertIn("1 anomal(y/ies)", answer)
+        self.assertIn("SFAI Tour Product A", answer)
+        self.assertIn("55 sold vs 10 expected, severity high", answer)
+
+    def test_abc_class_of_a_product(self):
+        self._require("sales.forecast.segment")
+        Segment = self.env["sales.forecast.segment"]
+        Segment.search([("company_id", "=", self.env.company.id)]).unlink()
+        Segment.create({"company_id": self.env.company.id, "product_id": self.data["product_a"].id,
+                        "warehouse_id": self.data["warehouse_1"].id, "abc_class": "a", "xyz_class": "y"})
+        answer = self.ask("ABC class of SFAI Tour Product A")["answer"]
+        self.assertIn("SFAI Tour Product A", answer)
+        self.assertIn(": AY", answer)
