@@ -302,8 +302,11 @@ class SalesForecastAssistant(models.AbstractModel):
         span = f"{(end - start).days}d"
         kpis = self.env["sales.forecast.kpi"].get_kpis(span)
         keys = ("code", "name", "unit", "value", "previous", "trend")
+        labels = {"currency": self.env.company.currency_id.name, "percent": "%", "count": "", "ratio": "",
+                  "date": "", "units": self.env._("units"), "days": self.env._("days")}
         return {"period": self.env._("last %s days", (end - start).days),
-                "rows": [{key: kpi.get(key) for key in keys} for kpi in kpis or []]}
+                "rows": [{**{key: kpi.get(key) for key in keys}, "unit_label": labels.get(kpi.get("unit"), "")}
+                         for kpi in kpis or []]}
 
     # -- helpers ------------------------------------------------------------------------------------
     @api.model

@@ -56,6 +56,25 @@ def test_router_extracts_the_product():
     assert intents.route("What should I reorder?").product_query == ""
 
 
+def test_router_finds_no_product_where_none_is_named():
+    for question in ("any anomalies in the last 90 days?", "sales last month", "anomalies this week",
+                     "Des anomalies cette semaine ?", "What should I reorder now?"):
+        assert intents.route(question).product_query == "", question
+    assert intents.route("sales of Office Chair last month").product_query == "Office Chair"
+    assert intents.route("any anomalies for Office Chair?").product_query == "Office Chair"
+
+
+def test_render_errors_and_kpis():
+    assert "could not get this information: no product" in answers.render(
+        "anomalies", {"error": "no product matches 'x'"}, "en")
+    kpis = {"period": "last 30 days", "rows": [
+        {"name": "Revenue", "value": 1200.5, "unit": "currency", "unit_label": "EUR", "previous": 1000},
+        {"name": "Last Training", "value": "2026-12-01", "unit": "date", "unit_label": "", "previous": None}]}
+    text = answers.render("kpis", kpis, "en")
+    assert "- Revenue: 1 200.5 EUR (previous 1 000)" in text
+    assert "- Last Training: 2026-12-01  (previous -)" in text
+
+
 def test_router_last_n_days():
     found = intents.route("sales over the last 14 days")
     assert (found.name, found.period, found.days) == ("sales", "last_n_days", 14)

@@ -144,6 +144,11 @@ TEXT = {
     "abc_row": {"en": "- {product} ({warehouse}): {abc}{xyz}", "fr": "- {product} ({warehouse}) : {abc}{xyz}",
                 "ar": "- {product} ({warehouse}): {abc}{xyz}"},
     "more": {"en": "… and {count} more.", "fr": "… et {count} de plus.", "ar": "… و{count} أخرى."},
+    "error": {
+        "en": "I could not get this information: {detail}",
+        "fr": "Je n'ai pas pu obtenir cette information : {detail}",
+        "ar": "تعذر الحصول على هذه المعلومات: {detail}",
+    },
     "forbidden": {
         "en": "Your access rights do not cover this information: {detail}",
         "fr": "Vos droits d'accès ne couvrent pas cette information : {detail}",
@@ -176,6 +181,8 @@ def render(intent_name, data, language="en"):
                  else intent_name)
     if data.get("forbidden"):
         return t("forbidden", language, detail=data.get("error", ""))
+    if data.get("error"):
+        return t("error", language, detail=data["error"])
     renderer = RENDERERS.get(intent_name)
     return renderer(data, language) if renderer else t("help", language)
 
@@ -279,9 +286,14 @@ def _model_comparison(data, language):
 def _kpis(data, language):
     rows = data.get("rows") or []
     lines = [t("kpis_head", language, period=data.get("period") or "")]
-    lines += [t("kpis_row", language, name=r.get("name"), value=number(r.get("value"), 1), unit=r.get("unit") or "",
-                previous=number(r.get("previous"), 1)) for r in rows[:15]]
+    lines += [t("kpis_row", language, name=r.get("name"), value=_kpi_value(r.get("value")),
+                unit=r.get("unit_label", r.get("unit")) or "",
+                previous=_kpi_value(r.get("previous"))) for r in rows[:15]]
     return "\n".join(lines)
+
+
+def _kpi_value(value):
+    return number(value, 1) if isinstance(value, (int, float)) and not isinstance(value, bool) else (value or "-")
 
 
 def _abc_xyz(data, language):

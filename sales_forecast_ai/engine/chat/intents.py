@@ -178,12 +178,23 @@ def route(question):
             intent = Intent(name=name, language=language, period=period or DEFAULT_PERIODS.get(name),
                             days=days, matched=matched)
             if name in ("forecast", "abc_xyz", "reorder", "anomalies", "sales"):
-                intent.product_query = extract_product_query(question, matched)
+                # Only a forecast question names its product right after the keyword ("forecast
+                # Office Chair"); the others need "for/of/pour/de..." before it.
+                intent.product_query = extract_product_query(question, matched, require_marker=name != "forecast")
             return intent
     return Intent(name="help", language=language, period=period, days=days)
 
 
-def extract_product_query(question, matched_keywords=()):
+QUERY_STOPWORDS = {
+    "the", "a", "an", "in", "on", "at", "this", "that", "last", "past", "next", "week", "month", "year", "day", "days",
+    "today", "yesterday", "during", "over", "any", "all", "my", "our", "please", "now", "is", "are", "there",
+    "le", "la", "les", "des", "du", "de", "ce", "cette", "mois", "semaine", "année", "jour", "jours", "dernier",
+    "dernière", "derniers", "y", "a-t-il", "il", "tous", "toutes", "svp",
+    "هذا", "هذه", "الشهر", "الاسبوع", "الماضي", "اليوم", "في", "كل",
+}
+
+
+def extract_product_query(question, matched_keywords=(), require_marker=False):
     """Text after the intent keyword that names a product, e.g. "Office Chair" in "forecast for
     the Office Chair next month"; "" when the question names none."""
     text = re.sub(r"[?!.؟،,;:]+", " ", question or "").strip()
@@ -201,6 +212,8 @@ def extract_product_query(question, matched_keywords=()):
     marker = PRODUCT_MARKERS.search(rest)
     if marker:
         rest = rest[marker.end():]
+    elif require_marker:
+        return ""
     elif rest.lower().startswith(("sales", "demand", "ventes", "المبيعات")):
         rest = rest.split(" ", 1)[1] if " " in rest else ""
     rest = LEADING_ARTICLES.sub("", rest.strip())
@@ -211,7 +224,11 @@ def extract_product_query(question, matched_keywords=()):
             if normalize(rest).endswith(normalize(keyword)):
                 rest = rest[:len(rest) - len(normalize(keyword))].strip()
     rest = LAST_N_DAYS.sub("", normalize(rest)) if LAST_N_DAYS.search(normalize(rest)) else rest
-    return rest.strip(" '\"«»")
+    rest = rest.strip(" '\"«»")
+    # "in the", "this week"...: words that never name a product mean no product was named.
+    if all(word in QUERY_STOPWORDS or word.isdigit() for word in normalize(rest).split()):
+        return ""
+    return rest
 
 
 def match_product(question, product_query, candidates):
