@@ -33,7 +33,6 @@ baselines in a rolling-origin backtest; each product gets the model that wins.
         "views/sales_analysis_views.xml",
         "views/purchase_suggestion_placeholder_views.xml",
         "security/chat_rules.xml",
-        "data/sales_forecast_chat_data.xml",
         "views/sales_forecast_chat_views.xml",
         "views/res_config_settings_chat_views.xml",
     ],

@@ -12,27 +12,45 @@ CHAT_MODES = [
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    # Defaults of the switches that are on out of the box come from data/sales_forecast_chat_data.xml:
-    # Odoo deletes a parameter saved as False/0, so a field default would turn them back on.
     forecast_chat_mode = fields.Selection(
         CHAT_MODES, string="Assistant", default="groq", config_parameter="sales_forecast_ai.chat_mode")
-    forecast_chat_daily_limit = fields.Integer(
-        "Questions per User per Day", config_parameter="sales_forecast_ai.chat_daily_limit",
-        help="0: no limit.")
+    # Stored by get_values/set_values rather than config_parameter: Odoo deletes a parameter saved as
+    # 0/False, which would bring back a default of 50 or "on" instead of what the administrator chose.
+    forecast_chat_daily_limit = fields.Integer("Questions per User per Day", help="0: no limit.")
     forecast_chat_log_questions = fields.Boolean(
-        "Log Questions", config_parameter="sales_forecast_ai.chat_log_questions",
+        "Log Questions",
         help="Write every question in the server log (conversations are always kept for their own user).")
     forecast_chat_log_tool_calls = fields.Boolean(
-        "Log Tool Calls", config_parameter="sales_forecast_ai.chat_log_tool_calls",
+        "Log Tool Calls",
         help="Keep the data tools each answer called, with their arguments, and write them in the server log.")
     forecast_chat_log_tokens = fields.Boolean(
-        "Log Token Counts", config_parameter="sales_forecast_ai.chat_log_tokens",
+        "Log Token Counts",
         help="Keep Groq's prompt and completion token counts of each answer, and write them in the server log.")
 
     @api.constrains("forecast_chat_daily_limit")
     def _check_forecast_chat_daily_limit(self):
         if any(settings.forecast_chat_daily_limit < 0 for settings in self):
             raise ValidationError(_("The daily question limit is a number of questions, 0 for no limit."))
+
+    @api.model
+    def get_values(self):
+        res = super().get_values()
+        config = self.env["sales.forecast.assistant"]._get_chat_config()
+        res.update(
+            forecast_chat_daily_limit=config["daily_limit"],
+            forecast_chat_log_questions=config["log_questions"],
+            forecast_chat_log_tool_calls=config["log_tool_calls"],
+            forecast_chat_log_tokens=config["log_tokens"],
+        )
+        return res
+
+    def set_values(self):
+        super().set_values()
+        # sudo: settings are saved by administrators only (res.config.settings.execute checks it)
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("sales_forecast_ai.chat_daily_limit", str(self.forecast_chat_daily_limit or 0))
+        for name in ("questions", "tool_calls", "tokens"):
+            params.set_param(f"sales_forecast_ai.chat_log_{name}", str(bool(self[f"forecast_chat_log_{name}"])))
 
     def action_forecast_groq_list_models(self):
         """Ask Groq which models the configured key may use, and show them (or why it could not)."""

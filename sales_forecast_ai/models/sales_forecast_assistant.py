@@ -114,9 +114,14 @@ class SalesForecastAssistant(models.AbstractModel):
 
     @api.model
     def new_conversation(self):
-        """Start a new, empty conversation; the previous ones stay in the user's history."""
+        """Start a new, empty conversation; the previous ones stay in the user's history. An empty
+        conversation is reused, so clicking "New" twice does not pile up sessions."""
         self._check_chat_user()
-        return self.env["sales.forecast.chat.session"].create({}).id
+        Session = self.env["sales.forecast.chat.session"]
+        latest = Session.search([("user_id", "=", self.env.uid), ("company_id", "=", self.env.company.id)], limit=1)
+        if latest and not latest.message_ids:
+            return latest.id
+        return Session.create({}).id
 
     # -- the two answerers ------------------------------------------------------------------------
     @api.model
@@ -204,10 +209,12 @@ class SalesForecastAssistant(models.AbstractModel):
             "max_retries": max(0, min(number("sales_forecast_ai.groq_max_retries", DEFAULT_MAX_RETRIES), 5)),
             "max_rounds": max(1, min(number("sales_forecast_ai.chat_max_rounds", 4), 8)),
             "max_tokens": max(64, min(number("sales_forecast_ai.chat_max_tokens", 1024), 8192)),
-            "daily_limit": max(0, number("sales_forecast_ai.chat_daily_limit", 0)),
-            "log_questions": params.get_param("sales_forecast_ai.chat_log_questions") == "True",
-            "log_tool_calls": params.get_param("sales_forecast_ai.chat_log_tool_calls") == "True",
-            "log_tokens": params.get_param("sales_forecast_ai.chat_log_tokens") == "True",
+            "daily_limit": max(0, number("sales_forecast_ai.chat_daily_limit", DEFAULT_DAILY_LIMIT)),
+            # Questions stay out of the server log unless asked for; tool calls and token counts
+            # (what an administrator needs to follow usage and cost) are kept unless turned off.
+            "log_questions": params.get_param("sales_forecast_ai.chat_log_questions", "False") == "True",
+            "log_tool_calls": params.get_param("sales_forecast_ai.chat_log_tool_calls", "True") == "True",
+            "log_tokens": params.get_param("sales_forecast_ai.chat_log_tokens", "True") == "True",
         }
 
     @api.model

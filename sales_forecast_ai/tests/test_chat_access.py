@@ -129,6 +129,12 @@ class TestChatAccess(TransactionCase):
             session.write({"user_id": self.users["forecast_manager"].id})
         result = self.ask(user, "hello", session_id=session.id)
         self.assertEqual(result["session_id"], session.id)
+        assistant = self.env["sales.forecast.assistant"].with_user(user)
+        fresh = assistant.new_conversation()
+        self.assertNotEqual(fresh, session.id)
+        self.assertEqual(assistant.new_conversation(), fresh, "an empty conversation is reused")
+        self.assertEqual(assistant.get_conversation()["session_id"], fresh)
+        self.assertEqual(len(assistant.get_conversation(session.id)["messages"]), 2)
 
     def test_a_session_does_not_cross_companies(self):
         first = self.ask(self.user_ab, "hello")

@@ -2,7 +2,7 @@
 import json
 from unittest.mock import patch
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
 
 from ..models import sales_forecast_assistant as assistant_module
@@ -188,8 +188,8 @@ class TestChatGroq(TransactionCase):
         self.assertFalse(self.ask("hello", role="forecast_manager")["error"])
 
     def test_logging_switches(self):
-        self.params.set_param("sales_forecast_ai.chat_log_tool_calls", False)
-        self.params.set_param("sales_forecast_ai.chat_log_tokens", False)
+        self.params.set_param("sales_forecast_ai.chat_log_tool_calls", "False")
+        self.params.set_param("sales_forecast_ai.chat_log_tokens", "False")
         self.params.set_param("sales_forecast_ai.chat_log_questions", "True")
         self.server.push(fake.tool_call("explain_model_comparison", {}), fake.answer("ok", usage=(10, 2)))
         with patch.object(assistant_module._logger, "info") as log_info:
@@ -201,6 +201,24 @@ class TestChatGroq(TransactionCase):
         self.assertIn("secret question about models", log)
         self.assertNotIn("tokens=", log)
         self.assertNotIn("explain_model_comparison", log)
+
+    def test_settings_keep_zero_and_off(self):
+        params = self.env["ir.config_parameter"].sudo()
+        for key in ("chat_daily_limit", "chat_log_questions", "chat_log_tool_calls", "chat_log_tokens"):
+            params.search([("key", "=", f"sales_forecast_ai.{key}")]).unlink()
+        Settings = self.env["res.config.settings"].with_user(self.users["admin"])
+        names = ["forecast_chat_daily_limit", "forecast_chat_log_questions", "forecast_chat_log_tool_calls",
+                 "forecast_chat_log_tokens"]
+        defaults = Settings.default_get(names)
+        self.assertEqual({name: defaults[name] for name in names}, {"forecast_chat_daily_limit": 50, "forecast_chat_log_questions": False,
+                                    "forecast_chat_log_tool_calls": True, "forecast_chat_log_tokens": True})
+        Settings.create({"forecast_chat_daily_limit": 0, "forecast_chat_log_tool_calls": False,
+                         "forecast_chat_log_tokens": False, "forecast_chat_mode": "builtin"}).execute()
+        config = self.env["sales.forecast.assistant"]._get_chat_config()
+        self.assertEqual((config["daily_limit"], config["log_tool_calls"], config["log_tokens"], config["mode"]),
+                         (0, False, False, "builtin"), "0 and off survive saving")
+        with self.assertRaises(ValidationError):
+            Settings.create({"forecast_chat_daily_limit": -1})
 
     def test_prompt_injection_in_a_product_name_changes_nothing(self):
         evil = self.env["product.product"].create({"name": INJECTION, "is_storable": True, "list_price": 1.0})
