@@ -104,9 +104,9 @@ class TestChatGroq(TransactionCase):
 
     def test_rate_limit_with_retry_after(self):
         self.server.push(fake.rate_limited("9"))
-        result = self.ask("top products last month")
+        result = self.ask("which model is best?")
         self._assert_failure(result, "rate_limit", "rate limit", "Try again in 9 s", "Built-in assistant",
-                             "Top products from")
+                             "mlp has the lowest error")
 
     def test_server_error(self):
         self.server.push(fake.error(500, "Internal Server Error", err_type="internal_server_error"))
