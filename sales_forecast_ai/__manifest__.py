@@ -36,6 +36,9 @@ baselines in a rolling-origin backtest; each product gets the model that wins.
         "security/sales_forecast_demand_report_rules.xml",
         "views/sales_forecast_demand_report_views.xml",
         "views/res_config_settings_history_import_views.xml",
+        "security/chat_rules.xml",
+        "views/sales_forecast_chat_views.xml",
+        "views/res_config_settings_chat_views.xml",
     ],
     "demo": [
         "data/sales_forecast_demo.xml",

@@ -24,3 +24,8 @@ from . import sales_forecast_run_units
 from . import sales_forecast_demand_report
 from . import res_company_history_import
 from . import res_config_settings_history_import
+from . import sales_forecast_chat_session
+from . import sales_forecast_chat_message
+from . import sales_forecast_assistant
+from . import sales_forecast_assistant_tools
+from . import res_config_settings_chat

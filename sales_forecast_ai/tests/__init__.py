@@ -19,3 +19,7 @@ from . import test_module_access
 from . import test_score_units
 from . import test_ui_tour_roles
 from . import test_sales_history_import_checks
+from . import test_chat_tour
+from . import test_chat_assistant
+from . import test_chat_access
+from . import test_chat_offline
