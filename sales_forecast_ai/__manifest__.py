@@ -32,6 +32,10 @@ baselines in a rolling-origin backtest; each product gets the model that wins.
         "views/res_config_settings_views.xml",
         "views/sales_analysis_views.xml",
         "views/purchase_suggestion_placeholder_views.xml",
+        "security/analytics_rules.xml",
+        "data/ir_cron_analytics.xml",
+        "views/sales_forecast_analytics_views.xml",
+        "views/sale_order_suggestion_views.xml",
     ],
     "demo": [
         "data/sales_forecast_demo.xml",

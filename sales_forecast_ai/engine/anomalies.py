@@ -6,9 +6,13 @@ Two detectors, same output (``Anomaly`` tuples):
   anomaly when |z| >= ``threshold`` (3 by default). Simple and well known, but a strong weekly
   pattern inflates the std and a shop closed on Sundays looks like a drop every week.
 * ``robust`` (default in Odoo) - seasonality-aware: the expected value of a day is the MEDIAN of
-  the same weekday over the series, the residual is y - expected, and the scale is the MAD of the
+  the same weekday in the ``window_weeks`` (4) weeks on each side of it, the day itself left out (so
+  a season or a trend moves the expectation along; at the ends of the series the window is one-sided),
+  the residual is y - expected, and the scale is the MAD of the
   residuals (x 1.4826, the normal-consistent factor), floored by the mean absolute residual
-  (x 1.2533) so a very regular series with one odd day still has a scale. A normal Saturday peak
+  (x 1.2533) so a very regular series with one odd day still has a scale, and per day by the square
+  root of the expected value (sales are counts: a day of 50 varies at least like a Poisson count,
+  so +3 units on it is noise, not an anomaly). A normal Saturday peak
   has a zero residual: it is never an anomaly. Medians and MAD are not dragged by the anomalies
   themselves, unlike mean and std.
 
@@ -60,19 +64,33 @@ def zscore_scores(y):
     return expected, z
 
 
-def robust_scores(y, weekdays):
-    """(expected, z) per day against the weekday medians, scaled by the residuals' MAD."""
+def robust_scores(y, weekdays, window_weeks=4):
+    """(expected, z) per day against the median of the same weekday in the weeks around it, scaled
+    by the residuals' MAD. ``y`` holds consecutive days; ``weekdays`` is used where the window holds
+    fewer than 3 days (very short series): that weekday's median over the whole series."""
     y = np.asarray(y, dtype=float)
     weekdays = np.asarray(weekdays, dtype=np.int64)
-    expected = np.zeros(len(y))
+    n, w = len(y), int(window_weeks)
+    expected = np.zeros(n)
     for d in np.unique(weekdays):
         mask = weekdays == d
         expected[mask] = np.median(y[mask])
+    lags = np.full((2 * w, n), np.nan)
+    for j, k in enumerate([k for k in range(-w, w + 1) if k]):
+        shift = 7 * k
+        if shift > 0 and shift < n:
+            lags[j, shift:] = y[:n - shift]
+        elif shift < 0 and -shift < n:
+            lags[j, :n + shift] = y[-shift:]
+    enough = np.sum(~np.isnan(lags), axis=0) >= 3
+    if enough.any():
+        expected[enough] = np.nanmedian(lags[:, enough], axis=0)
     resid = y - expected
-    center = np.median(resid) if len(resid) else 0.0
-    scale = max(MAD_FACTOR * float(np.median(np.abs(resid - center))) if len(resid) else 0.0,
-                MEAN_ABS_FACTOR * float(np.mean(np.abs(resid - center))) if len(resid) else 0.0)
-    z = resid / scale if scale > 0 else np.zeros(len(y))
+    center = np.median(resid) if n else 0.0
+    scale = max(MAD_FACTOR * float(np.median(np.abs(resid - center))) if n else 0.0,
+                MEAN_ABS_FACTOR * float(np.mean(np.abs(resid - center))) if n else 0.0)
+    scale = np.maximum(scale, np.sqrt(np.maximum(expected, 0.0)))
+    z = np.divide(resid, scale, out=np.zeros(n), where=scale > 0)
     return expected, z
 
 

@@ -58,7 +58,8 @@ RAW_KEYS = (
     "period_days",        # length of the period in days
     "revenue", "cost",    # confirmed lines ordered in the period: untaxed revenue, cost (qty x product cost)
     "orders", "quotations", "units", "delivered_units", "returned_units", "customers", "products_sold",
-    "deliveries", "deliveries_late", "deliveries_done", "deliveries_on_time", "cycle_days",  # outgoing pickings
+    "deliveries", "deliveries_late", "deliveries_done", "deliveries_on_time",  # outgoing pickings
+    "cycle_days", "cycle_orders",  # days from order to delivery, summed over the deliveries of a sale
     "stock_value", "cogs",  # stock value at the period's end; cost of goods shipped in the period
     "stock",                # {product: on-hand quantity at the period's end}
     "demand",               # {product: units sold in the period}
@@ -110,7 +111,7 @@ def compute(raw, before=None) -> dict:
         "fulfilment_rate": ratio(g("delivered_units"), g("units"), 100.0),
         "late_orders": ratio(g("deliveries_late"), g("deliveries"), 100.0),
         "on_time_delivery": ratio(g("deliveries_on_time"), g("deliveries_done"), 100.0),
-        "order_cycle_time": ratio(g("cycle_days"), g("deliveries_done")),
+        "order_cycle_time": ratio(g("cycle_days"), g("cycle_orders")),
         "stock_value": g("stock_value"),
         "inventory_turnover": ratio(g("cogs"), avg_value),
         "days_of_cover": ratio(total_stock, total_daily),

@@ -102,13 +102,24 @@ class Popularity:
     def _scores(self, rows):
         return np.tile(self.popularity_, (len(rows), 1))
 
-    def recommend_all(self, n=10, exclude_known=True, batch=512):
-        """{user label: [(item label, score), ...]} for every customer seen in fit."""
+    def recommend_all(self, n=10, exclude_known=True, exclude=None, batch=512):
+        """{user label: [(item label, score), ...]} for every customer seen in fit.
+
+        ``exclude_known`` leaves out what each customer bought in the fitted data; ``exclude``
+        ({user: items}) instead leaves out only those (e.g. what they bought recently)."""
         out = {}
+        item_pos = {item: i for i, item in enumerate(self.items_)} if exclude is not None else None
         for start in range(0, len(self.users_), batch):
             rows = np.arange(start, min(start + batch, len(self.users_)))
             scores = self._scores(rows)
-            known = self.matrix_[rows].toarray() > 0 if exclude_known else None
+            known = None
+            if exclude is not None:
+                known = np.zeros(scores.shape, dtype=bool)
+                for r, row in enumerate(rows):
+                    cols = [item_pos[i] for i in exclude.get(self.users_[row], ()) if i in item_pos]
+                    known[r, cols] = True
+            elif exclude_known:
+                known = self.matrix_[rows].toarray() > 0
             for r, recs in zip(rows, _top_n(scores, n, known)):
                 out[self.users_[r]] = [(self.items_[i], s) for i, s in recs]
         return out

@@ -19,3 +19,13 @@ from . import res_company
 from . import res_config_settings
 from . import sales_forecast_demo
 from . import sales_forecast_demo_orders
+from . import sales_forecast_segment
+from . import sales_forecast_anomaly
+from . import sales_forecast_demand_anomaly
+from . import sales_forecast_customer
+from . import sales_forecast_recommendation
+from . import sales_forecast_analytics
+from . import sales_forecast_run_analytics
+from . import sales_forecast_kpi
+from . import res_partner_rfm
+from . import sale_order_suggestion

@@ -63,3 +63,10 @@ def test_skip_short_or_intermittent_and_last_window():
         detect(y)  # robust without weekdays
     expected, z = robust_scores(np.full(30, 5.0), np.arange(30) % 7)
     assert not z.any() and (expected == 5).all()
+
+
+def test_no_false_anomaly_on_growing_weekly_pattern():
+    # demand doubling over 26 weeks with a saturday peak: the expectation follows the season
+    y, wd = weekly(weeks=26, base=(10, 10, 10, 10, 12, 30, 2))
+    y = np.round(y * np.linspace(1.0, 2.0, len(y)))
+    assert detect(y, wd, method="robust") == []

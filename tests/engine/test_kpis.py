@@ -8,7 +8,7 @@ RAW = {
     "period_days": 10,
     "revenue": 1000.0, "cost": 600.0, "orders": 4, "quotations": 8, "units": 50, "delivered_units": 40,
     "returned_units": 2, "customers": 3, "products_sold": 2,
-    "deliveries": 5, "deliveries_late": 1, "deliveries_done": 4, "deliveries_on_time": 3, "cycle_days": 10.0,
+    "deliveries": 5, "deliveries_late": 1, "deliveries_done": 4, "deliveries_on_time": 3, "cycle_days": 10.0, "cycle_orders": 4,
     "stock_value": 600.0, "cogs": 250.0,
     "stock": {1: 20.0, 2: 0.0, 3: 100.0}, "demand": {1: 30.0, 2: 20.0}, "reorder_min": {1: 25.0, 3: 10.0},
     "total_products": 3, "new_products": 1,

@@ -53,3 +53,12 @@ def test_holdout_item_knn_beats_popularity():
     assert knn["precision"] > pop["precision"] and knn["recall"] > pop["recall"]
     assert knn["recall"] == pytest.approx(1.0)  # the last of 2 remaining products of their taste: always in top 2
     assert 0 < pop["coverage"] <= knn["coverage"] <= 1
+
+
+def test_exclude_only_recent_purchases():
+    frame = two_tastes()
+    model = ItemKNN(k=10).fit(frame["user"].to_numpy(), frame["item"].to_numpy())
+    recs = model.recommend_all(n=6, exclude={1: {"bread"}})
+    items = [i for i, _ in recs[1]]
+    assert "bread" not in items
+    assert set(items) & set(frame.loc[frame.user == 1, "item"])  # older purchases may come back

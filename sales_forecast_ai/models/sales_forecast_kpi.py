@@ -1,0 +1,277 @@
+"""KPIs for the dashboard and the chat: ``get_kpis(period, warehouse_id=False)``.
+
+Each KPI of the catalogue (engine/kpis.py) is worked out from a few aggregated reads per period
+(grouped ORM reads and grouped SQL, never a loop over sale lines): this period, and the one
+before it for the previous value and the trend (and the one before that, for the previous value
+of growth rates and turnover).
+
+Periods: ``"7d"``, ``"30d"``, ``"90d"``, ``"365d"`` (the last N days up to today included), or
+``"week"``, ``"month"``, ``"quarter"``, ``"year"`` (the same as 7/30/91/365 days).
+
+Who sees what: any Forecast User gets the quantity, delivery, stock, product and forecast KPIs;
+revenue-bearing KPIs (revenue, growth, margin, order value, prices) only go to users who see every
+sale (``sales_team.group_sale_salesman_all_leads``). The figures are read with sudo because a
+buyer may not read sale orders one by one; only these aggregates leave this model.
+"""
+import datetime
+
+import pandas as pd
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from ..engine import kpis
+
+PERIOD_DAYS = {"week": 7, "month": 30, "quarter": 91, "year": 365}
+SALES_MONEY_GROUPS = "sales_team.group_sale_salesman_all_leads"
+
+
+class SalesForecastKpi(models.AbstractModel):
+    _name = "sales.forecast.kpi"
+    _description = "Sales Forecast KPIs"
+
+    @api.model
+    def get_kpi_catalogue(self):
+        """[{code, name, unit, category, better}] of the KPIs this user may see."""
+        self._check_kpi_access()
+        money = self._can_see_sales_money()
+        return [{"code": code, "name": self.env._(name), "unit": unit, "category": category, "better": better}
+                for code, name, unit, category, sales_money, better in kpis.CATALOGUE if money or not sales_money]
+
+    @api.model
+    def get_kpis(self, period="30d", warehouse_id=False, codes=None):
+        """[{code, name, unit, value, previous, trend, category, better}] for the current company."""
+        self._check_kpi_access()
+        days = self._period_days(period)
+        company = self.env.company
+        warehouse = self.env["stock.warehouse"].browse(int(warehouse_id)) if warehouse_id else None
+        if warehouse and (not warehouse.exists() or warehouse.company_id != company):
+            raise UserError(_("This warehouse does not belong to the current company."))
+        end = fields.Date.context_today(self) + datetime.timedelta(days=1)
+        bounds = [(end - datetime.timedelta(days=days * (k + 1)), end - datetime.timedelta(days=days * k))
+                  for k in range(3)]
+        # sudo: aggregated figures only (see the module docstring); revenue KPIs are filtered below
+        reader = self.sudo().with_company(company)
+        raws = [reader._get_raw(company, warehouse, date_from, date_to) for date_from, date_to in bounds]
+        current = kpis.compute(raws[0], raws[1])
+        previous = kpis.compute(raws[1], raws[2])
+        visible = {k["code"] for k in self.get_kpi_catalogue()}
+        wanted = visible & set(codes) if codes else visible
+        rows = kpis.build(current, previous, codes=wanted)
+        names = {k["code"]: k["name"] for k in self.get_kpi_catalogue()}
+        for row in rows:
+            row["name"] = names[row["code"]]
+            if row["code"] == "last_training_date" and row["value"]:
+                row["value"], row["previous"] = str(row["value"]), row["previous"] and str(row["previous"])
+        return rows
+
+    # -- helpers --------------------------------------------------------------------------------
+    @api.model
+    def _check_kpi_access(self):
+        if not self.env.user.has_group("sales_forecast_ai.group_forecast_user"):
+            raise AccessError(_("KPIs are for Forecast Users."))
+
+    @api.model
+    def _can_see_sales_money(self):
+        return self.env.user.has_group(SALES_MONEY_GROUPS)
+
+    @api.model
+    def _period_days(self, period):
+        period = str(period or "30d").strip().lower()
+        if period in PERIOD_DAYS:
+            return PERIOD_DAYS[period]
+        if period.endswith("d") and period[:-1].isdigit() and 0 < int(period[:-1]) <= 3660:
+            return int(period[:-1])
+        raise UserError(_("Unknown KPI period %(period)r: use 7d, 30d, 90d, 365d, week, month, quarter or year.",
+                          period=period))
+
+    @api.model
+    def _get_raw(self, company, warehouse, date_from, date_to):
+        """The aggregated figures of one period (engine/kpis.py ``RAW_KEYS``)."""
+        Demand = self.env["sales.forecast.demand"]
+        dt_from, dt_to = Demand._utc_bounds(company, date_from, date_to)
+        raw = {"period_days": (date_to - date_from).days}
+        raw.update(self._get_sales_raw(company, warehouse, dt_from, dt_to, date_to))
+        raw.update(self._get_delivery_raw(company, warehouse, dt_from, dt_to))
+        raw.update(self._get_stock_raw(company, warehouse, dt_from, dt_to, raw.get("product_cost", {})))
+        raw.update(self._get_product_raw(company, dt_to))
+        raw.update(self._get_forecast_raw(company, warehouse, date_from, date_to, dt_to))
+        raw.update(self._get_purchase_raw(company, warehouse, dt_from, dt_to))
+        return raw
+
+    @api.model
+    def _wh_domain(self, warehouse, path):
+        return [(path, "=", warehouse.id)] if warehouse else []
+
+    @api.model
+    def _get_sales_raw(self, company, warehouse, dt_from, dt_to, date_to):
+        env = self.env
+        done = env["sale.report"]._get_done_states()
+        line_domain = [("company_id", "=", company.id), ("state", "in", done), ("display_type", "=", False),
+                       ("product_id", "!=", False), ("order_id.date_order", ">=", dt_from),
+                       ("order_id.date_order", "<", dt_to), *self._wh_domain(warehouse, "warehouse_id")]
+        groups = env["sale.order.line"]._read_group(
+            line_domain, groupby=["product_id", "currency_id"],
+            aggregates=["price_subtotal:sum", "product_uom_qty:sum", "qty_delivered:sum"])
+        rates, revenue, units, delivered, demand = {}, 0.0, 0.0, 0.0, {}
+        for product, currency, subtotal, qty, qty_delivered in groups:
+            if currency not in rates:
+                rates[currency] = currency._convert(1.0, company.currency_id, company, date_to, round=False) \
+                    if currency and currency != company.currency_id else 1.0
+            revenue += subtotal * rates[currency]
+            units += qty
+            delivered += qty_delivered
+            demand[product.id] = demand.get(product.id, 0.0) + qty
+        products = env["product.product"].with_company(company).browse(list(demand))
+        cost_of = {p.id: p.standard_price for p in products}
+        order_domain = [("company_id", "=", company.id), ("date_order", ">=", dt_from), ("date_order", "<", dt_to),
+                        *self._wh_domain(warehouse, "warehouse_id")]
+        [(orders, customers)] = env["sale.order"]._read_group(
+            order_domain + [("state", "in", done)], aggregates=["__count", "partner_id:count_distinct"])
+        [(quotations,)] = env["sale.order"]._read_group(order_domain, aggregates=["__count"])
+        [(returned,)] = env["stock.move"]._read_group(
+            [("company_id", "=", company.id), ("state", "=", "done"), ("location_id.usage", "=", "customer"),
+             ("location_dest_id.usage", "=", "internal"), ("date", ">=", dt_from), ("date", "<", dt_to),
+             *self._wh_domain(warehouse, "location_dest_id.warehouse_id")],
+            aggregates=["product_qty:sum"])
+        return {
+            "revenue": revenue, "cost": sum(q * cost_of.get(p, 0.0) for p, q in demand.items()),
+            "units": units, "delivered_units": delivered, "returned_units": returned or 0.0,
+            "orders": orders, "customers": customers, "quotations": quotations,
+            "products_sold": sum(1 for q in demand.values() if q > 0), "demand": demand, "product_cost": cost_of,
+        }
+
+    @api.model
+    def _get_delivery_raw(self, company, warehouse, dt_from, dt_to):
+        wh = SQL("AND t.warehouse_id = %s", warehouse.id) if warehouse else SQL()
+        in_period = SQL("p.scheduled_date >= %s AND p.scheduled_date < %s", dt_from, dt_to)
+        done = SQL("p.state = 'done' AND p.date_done >= %s AND p.date_done < %s", dt_from, dt_to)
+        due = SQL("COALESCE(p.date_deadline, p.scheduled_date)")
+        [row] = self.env.execute_query(SQL(
+            """
+            SELECT count(*) FILTER (WHERE %(in_period)s),
+                   count(*) FILTER (WHERE %(in_period)s AND ((p.state = 'done' AND p.date_done > %(due)s)
+                                    OR (p.state NOT IN ('done', 'cancel') AND p.scheduled_date < now() AT TIME ZONE 'UTC'))),
+                   count(*) FILTER (WHERE %(done)s),
+                   count(*) FILTER (WHERE %(done)s AND p.date_done <= %(due)s),
+                   COALESCE(sum(EXTRACT(EPOCH FROM p.date_done - so.date_order) / 86400.0)
+                            FILTER (WHERE %(done)s AND so.id IS NOT NULL), 0),
+                   count(so.id) FILTER (WHERE %(done)s)
+              FROM stock_picking p
+              JOIN stock_picking_type t ON t.id = p.picking_type_id
+              LEFT JOIN sale_order so ON so.id = p.sale_id
+             WHERE p.company_id = %(company)s AND t.code = 'outgoing' AND p.state != 'cancel' %(wh)s
+            """, in_period=in_period, done=done, due=due, company=company.id, wh=wh))
+        keys = ("deliveries", "deliveries_late", "deliveries_done", "deliveries_on_time", "cycle_days", "cycle_orders")
+        return dict(zip(keys, (float(v or 0) for v in row)))
+
+    @api.model
+    def _get_stock_raw(self, company, warehouse, dt_from, dt_to, cost_of):
+        """On-hand per product at the period's end (today's quants minus the moves since), its value
+        at today's cost, the cost of goods shipped in the period and the reorder minimums."""
+        env = self.env
+        internal = [("company_id", "=", company.id)]
+        quants = env["stock.quant"]._read_group(
+            internal + [("location_id.usage", "=", "internal"), *self._wh_domain(warehouse, "location_id.warehouse_id")],
+            groupby=["product_id"], aggregates=["quantity:sum"])
+        stock = {p.id: q for p, q in quants}
+        move_base = [("company_id", "=", company.id), ("state", "=", "done")]
+
+        def moved(domain):
+            return {p.id: q for p, q in env["stock.move"]._read_group(
+                move_base + domain, groupby=["product_id"], aggregates=["product_qty:sum"])}
+
+        dest = [("location_dest_id.usage", "=", "internal"), ("location_id.usage", "!=", "internal"),
+                *self._wh_domain(warehouse, "location_dest_id.warehouse_id")]
+        src = [("location_id.usage", "=", "internal"), ("location_dest_id.usage", "!=", "internal"),
+               *self._wh_domain(warehouse, "location_id.warehouse_id")]
+        if dt_to < fields.Datetime.now():
+            for product_id, qty in moved(dest + [("date", ">=", dt_to)]).items():
+                stock[product_id] = stock.get(product_id, 0.0) - qty
+            for product_id, qty in moved(src + [("date", ">=", dt_to)]).items():
+                stock[product_id] = stock.get(product_id, 0.0) + qty
+        shipped = moved(src + [("location_dest_id.usage", "=", "customer"), ("date", ">=", dt_from),
+                               ("date", "<", dt_to)])
+        missing = set(stock) | set(shipped)
+        missing -= set(cost_of)
+        cost_of = dict(cost_of)
+        for product in env["product.product"].with_company(company).browse(list(missing)):
+            cost_of[product.id] = product.standard_price
+        reorder = env["stock.warehouse.orderpoint"]._read_group(
+            [("company_id", "=", company.id), ("trigger", "in", ("auto", "manual")),
+             *self._wh_domain(warehouse, "warehouse_id")],
+            groupby=["product_id"], aggregates=["product_min_qty:sum"])
+        return {
+            "stock": stock,
+            "stock_value": sum(max(q, 0.0) * cost_of.get(p, 0.0) for p, q in stock.items()),
+            "cogs": sum(q * cost_of.get(p, 0.0) for p, q in shipped.items()),
+            "reorder_min": {p.id: q for p, q in reorder if q > 0},
+        }
+
+    @api.model
+    def _get_product_raw(self, company, dt_to):
+        base = [("company_id", "in", (company.id, False)), ("type", "=", "consu"), ("create_date", "<", dt_to)]
+        Product = self.env["product.product"]
+        return {
+            "total_products": Product.search_count(base),
+            "new_products": Product.search_count(base + [("create_date", ">=", dt_to - datetime.timedelta(days=30))]),
+        }
+
+    @api.model
+    def _get_forecast_raw(self, company, warehouse, date_from, date_to, dt_to):
+        env = self.env
+        run = env["sales.forecast.run"].search([("company_id", "=", company.id), ("state", "=", "done"),
+                                                ("date_end", "<", dt_to)], order="date_end desc, id desc", limit=1)
+        anomaly_domain = [("company_id", "=", company.id), *self._wh_domain(warehouse, "warehouse_id")]
+        Anomaly = env["sales.forecast.anomaly"]
+        raw = {
+            "anomalies_7d": Anomaly.search_count(anomaly_domain + [("date", ">=", date_to - datetime.timedelta(days=7)),
+                                                                   ("date", "<", date_to)]),
+            "anomalies_30d": Anomaly.search_count(anomaly_domain + [
+                ("date", ">=", date_to - datetime.timedelta(days=30)), ("date", "<", date_to)]),
+        }
+        if not run:
+            return raw
+        result_domain = [("run_id", "=", run.id), *self._wh_domain(warehouse, "warehouse_id")]
+        raw["products_with_model"] = env["sales.forecast.result"].search_count(result_domain + [("status", "=", "ok")])
+        raw["last_training_date"] = run.date_end.date()
+        # Accuracy on the days that have happened: the run's forecast against what was then sold.
+        today = fields.Date.context_today(self)
+        last = min(date_to, today)
+        if date_from >= last:
+            return raw
+        points = env["sales.forecast.point"]._read_group(
+            [("result_id.run_id", "=", run.id), ("date", ">=", date_from), ("date", "<", last),
+             *self._wh_domain(warehouse, "warehouse_id")],
+            groupby=["product_id", "warehouse_id", "date:day"], aggregates=["forecast:sum"])
+        if not points:
+            return raw
+        forecast = pd.DataFrame([(p.id, w.id or 0, pd.Timestamp(d), f) for p, w, d, f in points],
+                                columns=["product_id", "warehouse_id", "date", "forecast"])
+        actual = env["sales.forecast.demand"]._get_demand_frame(company, date_from, last)
+        merged = forecast.merge(actual, on=["product_id", "warehouse_id", "date"], how="left").fillna(0.0)
+        error = (merged["forecast"] - merged["quantity"]).abs()
+        both = merged["forecast"].abs() + merged["quantity"].abs()
+        raw.update(forecast_abs_error=float(error.sum()), forecast_actual=float(merged["quantity"].sum()),
+                   forecast_smape_sum=float((200.0 * error[both > 0] / both[both > 0]).sum()),
+                   forecast_points=int((both > 0).sum()))
+        return raw
+
+    @api.model
+    def _get_purchase_raw(self, company, warehouse, dt_from, dt_to):
+        wh = SQL("AND t.warehouse_id = %s", warehouse.id) if warehouse else SQL()
+        [row] = self.env.execute_query(SQL(
+            """
+            SELECT COALESCE(sum(EXTRACT(EPOCH FROM p.date_done - po.date_approve) / 86400.0), 0), count(*)
+              FROM stock_picking p
+              JOIN stock_picking_type t ON t.id = p.picking_type_id
+              JOIN stock_move m ON m.picking_id = p.id
+              JOIN purchase_order_line pol ON pol.id = m.purchase_line_id
+              JOIN purchase_order po ON po.id = pol.order_id
+             WHERE p.company_id = %s AND t.code = 'incoming' AND p.state = 'done'
+               AND p.date_done >= %s AND p.date_done < %s AND po.date_approve IS NOT NULL %s
+               AND m.id = (SELECT min(m2.id) FROM stock_move m2 WHERE m2.picking_id = p.id
+                           AND m2.purchase_line_id IS NOT NULL)
+            """, company.id, dt_from, dt_to, wh))
+        return {"lead_days": float(row[0] or 0), "receipts": float(row[1] or 0)}
