@@ -19,7 +19,8 @@ Two detectors, same output (``Anomaly`` tuples):
 Severity from |z| with configurable cuts (``SEVERITY_CUTS``): high >= 4, medium >= 3, low >= 2.5.
 With the default threshold of 3, "low" only appears when the threshold is lowered.
 
-Series with too little to learn from are skipped (fewer than ``min_days`` days, or demand on fewer
+Days before a series' first demand are not part of it (a product launched last month is not
+"intermittent" over the year before). Series with too little to learn from are skipped (fewer than ``min_days`` days, or demand on fewer
 than ``min_coverage`` of the days: an intermittent product's every sale would look like a spike),
 and a deviation smaller than ``min_abs`` units is never an anomaly.
 """
@@ -102,6 +103,11 @@ def detect(y, weekdays=None, method=ROBUST, threshold=3.0, cuts=None, min_days=2
     last N days (the scores still use the whole series).
     """
     y = np.nan_to_num(np.asarray(y, dtype=float))
+    first = int(np.argmax(y > 0)) if (y > 0).any() else len(y)
+    if first:
+        found = detect(y[first:], None if weekdays is None else np.asarray(weekdays)[first:], method, threshold,
+                       cuts, min_days, min_coverage, min_abs, last=min(last or len(y), len(y) - first))
+        return [a._replace(index=a.index + first) for a in found]
     if len(y) < min_days or (y > 0).mean() < min_coverage:
         return []
     if method == ROBUST:

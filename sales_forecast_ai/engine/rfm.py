@@ -50,8 +50,9 @@ def rfm(frame, as_of, factor=2.0) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     if factor <= 0:
         raise ValueError("the churn factor must be positive")
-    as_of = pd.Timestamp(as_of)
-    first, last = pd.to_datetime(frame["first_date"]), pd.to_datetime(frame["last_date"])
+    as_of = pd.Timestamp(as_of).normalize()
+    first = pd.to_datetime(frame["first_date"]).dt.normalize()
+    last = pd.to_datetime(frame["last_date"]).dt.normalize()
     orders = frame["orders"].astype(int).to_numpy()
     out = pd.DataFrame({
         "customer": frame["customer"].to_numpy(),

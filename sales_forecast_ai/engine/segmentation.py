@@ -19,7 +19,8 @@ Assortment segmentation (``segment``, stored by Odoo per product x warehouse):
                       (counts rounded up; a product without revenue is always C);
     "cumulative"      the classic Pareto cut: A until 80% of cumulative revenue, B until 95%, C after.
   XYZ by the coefficient of variation (population std / mean) of WEEKLY demand, zero weeks
-  included: X < 0.3 <= Y < 0.7 <= Z; no demand at all is Z.
+  included from the item's first week with demand on (weeks before a product's launch are not
+  variability): X < 0.3 <= Y < 0.7 <= Z; no demand at all is Z.
 """
 from __future__ import annotations
 
@@ -159,7 +160,8 @@ def segment(revenues, weekly_series, method=ABC_RANK, xyz_cuts=WEEKLY_XYZ_CUTS) 
     total = revenues.sum()
     out = []
     for i, weekly in enumerate(weekly_series):
-        cv = weekly_cv(weekly)
+        weekly = np.nan_to_num(np.asarray(weekly, dtype=float))
+        cv = weekly_cv(weekly[int(np.argmax(weekly > 0)):] if (weekly > 0).any() else weekly)
         out.append({
             "abc": abc[i],
             "xyz": xyz_class(cv, xyz_cuts),

@@ -36,7 +36,7 @@ def test_weekly_cv_and_xyz_cuts():
     assert weekly_cv([0, 0, 0, 40]) == pytest.approx(math.sqrt(300) / 10)
     assert math.isinf(weekly_cv([0, 0]))
     assert [xyz_class(c) for c in (0.0, 0.29, 0.3, 0.5, 0.69, 0.7, math.inf)] == ["X", "X", "Y", "Y", "Y", "Z", "Z"]
-    out = segment([10, 10, 10, 0], [[10] * 4, [5, 15] * 2, [0, 0, 0, 40], [0] * 4])
+    out = segment([10, 10, 10, 0], [[10] * 4, [5, 15] * 2, [40, 0, 0, 0], [0] * 4])
     assert [s["xyz"] for s in out] == ["X", "Y", "Z", "Z"]
     assert out[3]["cv"] is None and out[1]["cv"] == pytest.approx(0.5)
 
@@ -56,3 +56,9 @@ def test_matrix_cells_count_revenue_share_and_hint():
     assert cells["A", "X"]["count"] == 1 and cells["A", "X"]["revenue_share"] == pytest.approx(0.6)
     assert cells["B", "Z"]["revenue"] == 30 and cells["A", "Y"]["count"] == 0
     assert cells["A", "X"]["hint"] == STRATEGY_HINTS["A", "X"] and "service level" in cells["A", "X"]["hint"]
+
+
+def test_weeks_before_first_demand_do_not_count():
+    # launched two weeks ago, steady since: X, not Z because of the empty weeks before
+    out = segment([10], [[0, 0, 0, 0, 20, 20]])
+    assert out[0]["xyz"] == "X" and out[0]["cv"] == 0.0

@@ -70,3 +70,11 @@ def test_no_false_anomaly_on_growing_weekly_pattern():
     y, wd = weekly(weeks=26, base=(10, 10, 10, 10, 12, 30, 2))
     y = np.round(y * np.linspace(1.0, 2.0, len(y)))
     assert detect(y, wd, method="robust") == []
+
+
+def test_days_before_first_demand_are_not_part_of_the_series():
+    y, wd = weekly(weeks=10)
+    y[40] = 200
+    padded = np.concatenate([np.zeros(100), y])
+    found = detect(padded, np.arange(len(padded)) % 7, method="robust")
+    assert [(a.index, a.kind) for a in found] == [(140, "spike")]
