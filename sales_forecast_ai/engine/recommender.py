@@ -5,7 +5,9 @@ counts (number of distinct orders, log-damped: a customer who re-orders a produc
 likes it, but not 50 times more than one who bought it twice), cosine similarity between product
 columns with a shrinkage term (similarities resting on few shared customers are pulled towards 0),
 pruned to each product's ``k`` nearest neighbours. A customer's score for a product is the sum of
-its similarities to what the customer bought. ``bought_together`` is the same similarity computed
+its similarities to what the customer bought, plus ``self_weight`` x their own purchase weight of
+that product (an old habit is a good suggestion once it was not bought recently; irrelevant when
+everything bought is excluded). ``bought_together`` is the same similarity computed
 on order baskets (product x product co-occurrence in one order).
 
 ``Popularity`` recommends the products bought by the most customers: the baseline to beat.
@@ -128,8 +130,8 @@ class Popularity:
 class ItemKNN(Popularity):
     """Item-item collaborative filtering on implicit feedback (see module docstring)."""
 
-    def __init__(self, k=50, shrink=5.0):
-        self.k, self.shrink = int(k), float(shrink)
+    def __init__(self, k=50, shrink=5.0, self_weight=1.0):
+        self.k, self.shrink, self.self_weight = int(k), float(shrink), float(self_weight)
 
     def fit(self, users, items, baskets=None):
         super().fit(users, items, baskets)
@@ -137,7 +139,11 @@ class ItemKNN(Popularity):
         return self
 
     def _scores(self, rows):
-        scores = (self.matrix_[rows] @ self.similarity_).toarray()
+        own = self.matrix_[rows]
+        scores = (own @ self.similarity_).toarray()
+        if self.self_weight:
+            # What the customer keeps re-ordering counts too, for products not bought recently.
+            scores += self.self_weight * own.toarray()
         # Ties (and customers with nothing similar) fall back on popularity, a tiny tie-breaker.
         return scores + 1e-6 * self.popularity_ / max(self.popularity_.max(), 1.0)
 
