@@ -185,7 +185,9 @@ class TestAnalytics(ForecastCase):
         self._refresh()
         Reco = self.env["sales.forecast.recommendation"]
         for_c3 = Reco.search([("partner_id", "=", c3.id), ("kind", "=", "customer")])
-        self.assertEqual(for_c3[:1].recommended_product_id, self.p2)
+        # p2 goes with what c3 bought; p1 (bought 100 days ago, not recently) may come back as a habit
+        self.assertIn(self.p2, for_c3[:2].recommended_product_id)
+        self.assertLessEqual(set(for_c3[:2].recommended_product_id.ids), {self.p1.id, self.p2.id})
         self.assertNotIn(self.p4, for_c3.recommended_product_id)  # bought 20 days ago: recently
         together = Reco.search([("product_id", "=", self.p1.id), ("kind", "=", "together")])
         self.assertEqual(together[:1].recommended_product_id, self.p2)
@@ -195,14 +197,15 @@ class TestAnalytics(ForecastCase):
             "partner_id": c3.id, "company_id": self.company.id,
             "order_line": [Command.create({"product_id": self.p3.id, "product_uom_qty": 1})]})
         panel = quote.sf_suggestion_ids
-        self.assertEqual(panel[:1].recommended_product_id, self.p2)
+        self.assertIn(self.p2, panel[:2].recommended_product_id)
         self.assertNotIn(self.p3, panel.recommended_product_id)
-        panel[:1].with_context(sf_order_id=quote.id).action_add_to_order()
+        suggestion = panel.filtered(lambda r: r.recommended_product_id == self.p2)
+        suggestion.with_context(sf_order_id=quote.id).action_add_to_order()
         self.assertIn(self.p2, quote.order_line.product_id)
         self.assertNotIn(self.p2, quote.sf_suggestion_ids.recommended_product_id)
         quote.action_confirm()
         with self.assertRaises(UserError):
-            panel[:1].with_context(sf_order_id=quote.id).action_add_to_order()
+            suggestion.with_context(sf_order_id=quote.id).action_add_to_order()
         # not for Forecast Users without sales rights, not across companies
         with self.assertRaises(AccessError):
             Reco.with_user(self.users["forecast_user"]).search([])
