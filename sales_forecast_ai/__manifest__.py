@@ -36,6 +36,7 @@ baselines in a rolling-origin backtest; each product gets the model that wins.
         "data/ir_cron_analytics.xml",
         "views/sales_forecast_analytics_views.xml",
         "views/sale_order_suggestion_views.xml",
+        "views/res_config_settings_analytics_views.xml",
     ],
     "demo": [
         "data/sales_forecast_demo.xml",

@@ -50,6 +50,7 @@ CATALOGUE = [
     ("products_with_model", "Products with a Trained Model", "count", "forecast", False, "up"),
     ("last_training_date", "Last Training", "date", "forecast", False, None),
     ("avg_lead_time", "Average Purchase Lead Time", "days", "purchase", False, "down"),
+    ("customers_at_risk", "Customers at Risk", "count", "customers", True, "down"),
 ]
 CODES = [c[0] for c in CATALOGUE]
 
@@ -68,6 +69,7 @@ RAW_KEYS = (
     "forecast_abs_error", "forecast_actual", "forecast_smape_sum", "forecast_points",
     "anomalies_7d", "anomalies_30d", "products_with_model", "last_training_date",
     "lead_days", "receipts",  # purchase receipts done in the period: sum of days ordered -> received, count
+    "customers_at_risk",      # churn-risk customers now (a snapshot: only the current period has it)
 )
 
 
@@ -129,6 +131,7 @@ def compute(raw, before=None) -> dict:
         "products_with_model": g("products_with_model"),
         "last_training_date": raw.get("last_training_date") or None,
         "avg_lead_time": ratio(g("lead_days"), g("receipts")),
+        "customers_at_risk": float(raw["customers_at_risk"]) if raw.get("customers_at_risk") is not None else None,
     }
 
 

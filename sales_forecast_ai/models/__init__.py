@@ -29,3 +29,4 @@ from . import sales_forecast_run_analytics
 from . import sales_forecast_kpi
 from . import res_partner_rfm
 from . import sale_order_suggestion
+from . import res_config_settings_analytics

@@ -102,6 +102,8 @@ class SalesForecastKpi(models.AbstractModel):
             raw.update(self._get_forecast_raw(company, warehouse, date_from, date_to, dt_to))
             raw.update(self._get_purchase_raw(company, warehouse, dt_from, dt_to))
             raws.append(raw)
+        raws[0]["customers_at_risk"] = self.env["sales.forecast.customer"].search_count(
+            [("company_id", "=", company.id), ("churn_risk", "=", True)])
         return raws
 
     @api.model

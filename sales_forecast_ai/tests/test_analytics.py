@@ -165,7 +165,7 @@ class TestAnalytics(ForecastCase):
         as_buyer = {r["code"] for r in Kpi.with_user(self.users["forecast_user"]).get_kpis("30d")}
         self.assertIn("orders", as_buyer)
         self.assertFalse(as_buyer & {"revenue", "gross_margin", "avg_order_value", "revenue_growth",
-                                     "average_price", "revenue_per_product"})
+                                     "average_price", "revenue_per_product", "customers_at_risk"})
         with self.assertRaises(AccessError):
             Kpi.with_user(self.users["employee"]).get_kpis("30d")
         with self.assertRaises(UserError):
@@ -233,3 +233,26 @@ class TestAnalytics(ForecastCase):
             self.env["sales.forecast.customer"].with_user(self.users["forecast_manager"]).search([])
         with self.assertRaises(AccessError):
             c0.with_user(self.users["forecast_user"]).sf_churn_risk  # noqa: B018
+
+    def test_settings_drive_the_refresh(self):
+        from odoo.exceptions import ValidationError
+        with self.assertRaises(ValidationError):
+            self.env["res.config.settings"].create({"sf_anomaly_threshold": 0.0})
+        with self.assertRaises(ValidationError):
+            self.env["res.config.settings"].create({"sf_anomaly_high": 2.0, "sf_anomaly_medium": 3.0})
+        self.env["res.config.settings"].create({"sf_abc_method": "cumulative", "sf_churn_factor": 3.0}).execute()
+        self.assertEqual(self.env["sales.forecast.segment"]._get_abc_method(), "cumulative")
+        self.assertEqual(self.env["sales.forecast.customer"]._get_churn_factor(), 3.0)
+        # revenue 500 / 300 / 150 / 50: cumulative shares before each 0 / 50 / 80 / 95 % -> A A B C
+        # (by rank it would be A B C C: 1 A = ceil(20% of 4), 1 B)
+        self._sell(self.customers[0], 5, [(self.p1, 5, 100.0), (self.p2, 3, 100.0), (self.p3, 3, 50.0),
+                                          (self.p4, 1, 50.0)])
+        self._refresh()
+        segs = {s.product_id: s.abc_class for s in self.env["sales.forecast.segment"].search(
+            [("company_id", "=", self.company.id)])}
+        self.assertEqual([segs[p] for p in (self.p1, self.p2, self.p3, self.p4)], ["a", "a", "b", "c"])
+        self.param.set_param("sales_forecast_ai.abc_method", "rank")
+        self._refresh()
+        segs = {s.product_id: s.abc_class for s in self.env["sales.forecast.segment"].search(
+            [("company_id", "=", self.company.id)])}
+        self.assertEqual([segs[p] for p in (self.p1, self.p2, self.p3, self.p4)], ["a", "b", "c", "c"])

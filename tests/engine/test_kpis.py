@@ -14,7 +14,7 @@ RAW = {
     "total_products": 3, "new_products": 1,
     "forecast_abs_error": 12.0, "forecast_actual": 48.0, "forecast_smape_sum": 90.0, "forecast_points": 3,
     "anomalies_7d": 1, "anomalies_30d": 4, "products_with_model": 2, "last_training_date": "2024-06-01",
-    "lead_days": 21.0, "receipts": 3,
+    "lead_days": 21.0, "receipts": 3, "customers_at_risk": 2,
 }
 EXPECTED = {
     "revenue": 1000.0,
@@ -49,6 +49,7 @@ EXPECTED = {
     "products_with_model": 2.0,
     "last_training_date": "2024-06-01",
     "avg_lead_time": 7.0,               # 21 / 3
+    "customers_at_risk": 2.0,
 }
 
 
@@ -67,7 +68,7 @@ def test_every_kpi_by_hand():
 
 def test_rates_without_base_are_none_not_zero():
     values = compute({"period_days": 7})
-    assert values["revenue"] == 0.0 and values["orders"] == 0.0
+    assert values["revenue"] == 0.0 and values["orders"] == 0.0 and values["customers_at_risk"] is None
     for code in ("revenue_growth", "gross_margin", "avg_order_value", "fulfilment_rate", "forecast_wape",
                  "inventory_turnover", "days_of_cover", "avg_lead_time"):
         assert values[code] is None, code
