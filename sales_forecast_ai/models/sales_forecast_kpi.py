@@ -93,11 +93,11 @@ class SalesForecastKpi(models.AbstractModel):
         Demand = self.env["sales.forecast.demand"]
         utc = [Demand._utc_bounds(company, date_from, date_to) for date_from, date_to in bounds]
         sales = self._get_sales_raws(company, warehouse, utc, bounds[0][1])
+        stocks = self._get_stock_raws(company, warehouse, utc, sales[0]["product_cost"])
         raws = []
-        for (date_from, date_to), (dt_from, dt_to), sale in zip(bounds, utc, sales):
-            raw = {"period_days": (date_to - date_from).days, **sale}
+        for (date_from, date_to), (dt_from, dt_to), sale, stock in zip(bounds, utc, sales, stocks):
+            raw = {"period_days": (date_to - date_from).days, **sale, **stock}
             raw.update(self._get_delivery_raw(company, warehouse, dt_from, dt_to))
-            raw.update(self._get_stock_raw(company, warehouse, dt_from, dt_to, raw.get("product_cost", {})))
             raw.update(self._get_product_raw(company, dt_to))
             raw.update(self._get_forecast_raw(company, warehouse, date_from, date_to, dt_to))
             raw.update(self._get_purchase_raw(company, warehouse, dt_from, dt_to))
@@ -208,47 +208,61 @@ class SalesForecastKpi(models.AbstractModel):
         return dict(zip(keys, (float(v or 0) for v in row)))
 
     @api.model
-    def _get_stock_raw(self, company, warehouse, dt_from, dt_to, cost_of):
-        """On-hand per product at the period's end (today's quants minus the moves since), its value
-        at today's cost, the cost of goods shipped in the period and the reorder minimums."""
+    def _get_stock_raws(self, company, warehouse, utc, cost_of):
+        """Per period: on-hand per product at its end (today's quants minus the done moves since), its
+        value at today's cost, the cost of goods shipped in it, and the reorder minimums. Quants and
+        reorder points are read once, the moves of all periods in one grouped query."""
         env = self.env
-        internal = [("company_id", "=", company.id)]
         quants = env["stock.quant"]._read_group(
-            internal + [("location_id.usage", "=", "internal"), *self._wh_domain(warehouse, "location_id.warehouse_id")],
+            [("company_id", "=", company.id), ("location_id.usage", "=", "internal"),
+             *self._wh_domain(warehouse, "location_id.warehouse_id")],
             groupby=["product_id"], aggregates=["quantity:sum"])
-        stock = {p.id: q for p, q in quants}
-        move_base = [("company_id", "=", company.id), ("state", "=", "done")]
-
-        def moved(domain):
-            return {p.id: q for p, q in env["stock.move"]._read_group(
-                move_base + domain, groupby=["product_id"], aggregates=["product_qty:sum"])}
-
-        dest = [("location_dest_id.usage", "=", "internal"), ("location_id.usage", "!=", "internal"),
-                *self._wh_domain(warehouse, "location_dest_id.warehouse_id")]
-        src = [("location_id.usage", "=", "internal"), ("location_dest_id.usage", "!=", "internal"),
-               *self._wh_domain(warehouse, "location_id.warehouse_id")]
-        if dt_to < fields.Datetime.now():
-            for product_id, qty in moved(dest + [("date", ">=", dt_to)]).items():
-                stock[product_id] = stock.get(product_id, 0.0) - qty
-            for product_id, qty in moved(src + [("date", ">=", dt_to)]).items():
-                stock[product_id] = stock.get(product_id, 0.0) + qty
-        shipped = moved(src + [("location_dest_id.usage", "=", "customer"), ("date", ">=", dt_from),
-                               ("date", "<", dt_to)])
-        missing = set(stock) | set(shipped)
-        missing -= set(cost_of)
-        cost_of = dict(cost_of)
-        for product in env["product.product"].with_company(company).browse(list(missing)):
-            cost_of[product.id] = product.standard_price
+        on_hand = {p.id: q for p, q in quants}
         reorder = env["stock.warehouse.orderpoint"]._read_group(
             [("company_id", "=", company.id), ("trigger", "in", ("auto", "manual")),
              *self._wh_domain(warehouse, "warehouse_id")],
             groupby=["product_id"], aggregates=["product_min_qty:sum"])
-        return {
-            "stock": stock,
-            "stock_value": sum(max(q, 0.0) * cost_of.get(p, 0.0) for p, q in stock.items()),
-            "cogs": sum(q * cost_of.get(p, 0.0) for p, q in shipped.items()),
-            "reorder_min": {p.id: q for p, q in reorder if q > 0},
-        }
+        reorder_min = {p.id: q for p, q in reorder if q > 0}
+        in_wh = SQL("AND ld.warehouse_id = %s", warehouse.id) if warehouse else SQL()
+        out_wh = SQL("AND ls.warehouse_id = %s", warehouse.id) if warehouse else SQL()
+        incoming = SQL("(ld.usage = 'internal' AND ls.usage != 'internal' %s)", in_wh)
+        outgoing = SQL("(ls.usage = 'internal' AND ld.usage != 'internal' %s)", out_wh)
+        signed = SQL("CASE WHEN %s THEN m.product_qty WHEN %s THEN -m.product_qty ELSE 0 END", incoming, outgoing)
+        columns = []
+        for dt_from, dt_to in utc:
+            columns.append(SQL("COALESCE(sum(%s) FILTER (WHERE m.date >= %s), 0)", signed, dt_to))
+            columns.append(SQL("COALESCE(sum(m.product_qty) FILTER (WHERE %s AND ld.usage = 'customer' "
+                               "AND m.date >= %s AND m.date < %s), 0)", outgoing, dt_from, dt_to))
+        rows = env.execute_query(SQL(
+            """
+            SELECT m.product_id, %s
+              FROM stock_move m
+              JOIN stock_location ls ON ls.id = m.location_id
+              JOIN stock_location ld ON ld.id = m.location_dest_id
+             WHERE m.company_id = %s AND m.state = 'done' AND m.date >= %s AND (%s OR %s)
+             GROUP BY m.product_id
+            """, SQL(", ").join(columns), company.id, min(b[0] for b in utc), incoming, outgoing))
+        missing = ({row[0] for row in rows} | set(on_hand)) - set(cost_of)
+        cost_of = dict(cost_of)
+        for product in env["product.product"].with_company(company).browse(list(missing)):
+            cost_of[product.id] = product.standard_price
+        out = []
+        for k in range(len(utc)):
+            stock = dict(on_hand)
+            shipped = {}
+            for row in rows:
+                net_since, qty_shipped = row[1 + 2 * k], row[2 + 2 * k]
+                if net_since:
+                    stock[row[0]] = stock.get(row[0], 0.0) - net_since
+                if qty_shipped:
+                    shipped[row[0]] = qty_shipped
+            out.append({
+                "stock": stock,
+                "stock_value": sum(max(q, 0.0) * cost_of.get(p, 0.0) for p, q in stock.items()),
+                "cogs": sum(q * cost_of.get(p, 0.0) for p, q in shipped.items()),
+                "reorder_min": reorder_min,
+            })
+        return out
 
     @api.model
     def _get_product_raw(self, company, dt_to):

@@ -141,6 +141,7 @@ class TestAnalytics(ForecastCase):
         self._sell(self.customers[0], 40, [(self.p1, 8, 25.0)])
         self.p1.with_company(self.company).standard_price = 15.0
         self.p2.with_company(self.company).standard_price = 4.0
+        self.env["stock.quant"]._update_available_quantity(self.p1, self.wh1.lot_stock_id, 12.0)
         Kpi = self.env["sales.forecast.kpi"].with_company(self.company)
         rows = {r["code"]: r for r in Kpi.with_user(self.sales_buyer).get_kpis("30d")}
         self.assertGreaterEqual(len(rows), 30)
@@ -158,7 +159,11 @@ class TestAnalytics(ForecastCase):
         self.assertEqual(rows["active_products"]["value"], 2.0)
         self.assertEqual(rows["average_price"]["value"], round(200 / 11, 2))
         self.assertEqual(rows["fulfilment_rate"]["value"], 0.0)  # nothing delivered yet
-        self.assertEqual(rows["stockouts"]["value"], 2.0)        # sold, nothing on hand
+        self.assertEqual(rows["stockouts"]["value"], 1.0)        # p2: sold, nothing on hand
+        self.assertEqual(rows["stock_value"]["value"], 180.0)    # 12 x 15
+        self.assertEqual(rows["days_of_cover"]["value"], round(12 / (11 / 30), 2))
+        self.assertEqual(rows["low_stock_count"]["value"], 0.0)  # p1: 12 >= 14 days x 6/30 a day
+        self.assertGreaterEqual(rows["total_products"]["value"], 4.0)  # p1..p4 at least (and the demo goods)
         for row in rows.values():
             self.assertEqual(set(row), {"code", "name", "unit", "value", "previous", "trend", "category", "better"})
         # a plain Forecast User gets the quantity KPIs, never the money
