@@ -94,11 +94,11 @@ class SalesForecastKpi(models.AbstractModel):
         utc = [Demand._utc_bounds(company, date_from, date_to) for date_from, date_to in bounds]
         sales = self._get_sales_raws(company, warehouse, utc, bounds[0][1])
         stocks = self._get_stock_raws(company, warehouse, utc, sales[0]["product_cost"])
+        products = self._get_product_raws(company, utc)
         raws = []
-        for (date_from, date_to), (dt_from, dt_to), sale, stock in zip(bounds, utc, sales, stocks):
-            raw = {"period_days": (date_to - date_from).days, **sale, **stock}
+        for (date_from, date_to), (dt_from, dt_to), sale, stock, product in zip(bounds, utc, sales, stocks, products):
+            raw = {"period_days": (date_to - date_from).days, **sale, **stock, **product}
             raw.update(self._get_delivery_raw(company, warehouse, dt_from, dt_to))
-            raw.update(self._get_product_raw(company, dt_to))
             raw.update(self._get_forecast_raw(company, warehouse, date_from, date_to, dt_to))
             raw.update(self._get_purchase_raw(company, warehouse, dt_from, dt_to))
             raws.append(raw)
@@ -160,8 +160,7 @@ class SalesForecastKpi(models.AbstractModel):
         for currency in self.env["res.currency"].browse({row[2] for row in lines if row[2]}):
             rates[currency.id] = currency._convert(1.0, company.currency_id, company, date_to, round=False) \
                 if currency != company.currency_id else 1.0
-        products = self.env["product.product"].with_company(company).browse({row[1] for row in lines})
-        cost_of = {p.id: p.standard_price for p in products}
+        cost_of = self._get_costs(company, {row[1] for row in lines})
         out = []
         for k in range(len(utc)):
             revenue = units = delivered = 0.0
@@ -243,9 +242,7 @@ class SalesForecastKpi(models.AbstractModel):
              GROUP BY m.product_id
             """, SQL(", ").join(columns), company.id, min(b[0] for b in utc), incoming, outgoing))
         missing = ({row[0] for row in rows} | set(on_hand)) - set(cost_of)
-        cost_of = dict(cost_of)
-        for product in env["product.product"].with_company(company).browse(list(missing)):
-            cost_of[product.id] = product.standard_price
+        cost_of = {**cost_of, **self._get_costs(company, missing)}
         out = []
         for k in range(len(utc)):
             stock = dict(on_hand)
@@ -265,13 +262,33 @@ class SalesForecastKpi(models.AbstractModel):
         return out
 
     @api.model
-    def _get_product_raw(self, company, dt_to):
-        base = [("company_id", "in", (company.id, False)), ("type", "=", "consu"), ("create_date", "<", dt_to)]
-        Product = self.env["product.product"]
-        return {
-            "total_products": Product.search_count(base),
-            "new_products": Product.search_count(base + [("create_date", ">=", dt_to - datetime.timedelta(days=30))]),
-        }
+    def _get_costs(self, company, product_ids):
+        """{product id: cost in ``company``}. The company-dependent cost is read from its JSON column:
+        browsing it product by product cost more than all the KPI queries together."""
+        if not product_ids:
+            return {}
+        self.env["product.product"].flush_model(["standard_price"])
+        return dict(self.env.execute_query(SQL(
+            "SELECT id, COALESCE((standard_price->>%s)::float8, 0) FROM product_product WHERE id IN %s",
+            str(company.id), tuple(product_ids))))
+
+    @api.model
+    def _get_product_raws(self, company, utc):
+        """Goods (templates of type goods, the company's or shared) existing at each period's end, and
+        created in the 30 days before it."""
+        columns = []
+        for _dt_from, dt_to in utc:
+            columns.append(SQL("count(*) FILTER (WHERE pp.create_date < %s)", dt_to))
+            columns.append(SQL("count(*) FILTER (WHERE pp.create_date < %s AND pp.create_date >= %s)",
+                               dt_to, dt_to - datetime.timedelta(days=30)))
+        [row] = self.env.execute_query(SQL(
+            """
+            SELECT %s
+              FROM product_product pp
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+             WHERE pp.active AND pt.type = 'consu' AND (pt.company_id = %s OR pt.company_id IS NULL)
+            """, SQL(", ").join(columns), company.id))
+        return [{"total_products": row[2 * k], "new_products": row[2 * k + 1]} for k in range(len(utc))]
 
     @api.model
     def _get_forecast_raw(self, company, warehouse, date_from, date_to, dt_to):

@@ -82,6 +82,13 @@ def bench_odoo(config, db, n_products, n_days, n_lines, kpi_calls):
                 rows = Kpi.get_kpis("30d", **kwargs)
                 durations.append((time.perf_counter() - t0) * 1000)
             durations.sort()
+            if os.environ.get("SFAI_PROFILE"):
+                import cProfile
+                import pstats
+                env.invalidate_all()
+                profile = cProfile.Profile()
+                profile.runcall(Kpi.get_kpis, "30d", **kwargs)
+                pstats.Stats(profile).sort_stats("cumulative").print_stats("sales_forecast_kpi|execute", 20)
             p95 = durations[max(int(round(0.95 * len(durations))) - 1, 0)]
             print(f"\nget_kpis 30d ({label}, {len(rows)} KPIs, {kpi_calls} calls): p50 "
                   f"{statistics.median(durations):.0f} ms, p95 {p95:.0f} ms{'  OK' if p95 <= 300 else '  ABOVE 300 ms'}")
