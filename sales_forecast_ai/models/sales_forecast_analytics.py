@@ -26,8 +26,13 @@ class SalesForecastAnalytics(models.AbstractModel):
         days = max(self.env["sales.forecast.segment"]._get_segment_days(),
                    self.env["sales.forecast.anomaly"]._get_scan_days())
         started = time.perf_counter()
-        demand = self.env["sales.forecast.segment"]._get_demand(company, date_to - datetime.timedelta(days=days),
-                                                                date_to)
+        try:
+            with self.env.cr.savepoint():
+                demand = self.env["sales.forecast.segment"]._get_demand(
+                    company, date_to - datetime.timedelta(days=days), date_to)
+        except Exception as exc:  # noqa: BLE001 - analytics never fail the run that triggers them
+            _logger.exception("analytics refresh: demand of %s could not be read", company.name)
+            return {"demand": str(exc)}
         timings["demand"] = time.perf_counter() - started
         for part, refresh in self._get_refresh_parts(company, demand, today):
             started = time.perf_counter()

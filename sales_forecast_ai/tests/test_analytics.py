@@ -261,3 +261,18 @@ class TestAnalytics(ForecastCase):
         segs = {s.product_id: s.abc_class for s in self.env["sales.forecast.segment"].search(
             [("company_id", "=", self.company.id)])}
         self.assertEqual([segs[p] for p in (self.p1, self.p2, self.p3, self.p4)], ["a", "b", "c", "c"])
+
+    def test_a_failing_part_never_fails_the_run(self):
+        from unittest.mock import patch
+        self._sell(self.customers[0], 5, [(self.p1, 10, 100.0)])
+        run = self._queue_run()
+        Segment = self.env.registry["sales.forecast.segment"]
+        logger = "odoo.addons.sales_forecast_ai.models.sales_forecast_analytics"
+        with patch.object(Segment, "_refresh", side_effect=ValueError("boom")), self.assertLogs(logger, "ERROR"):
+            run._after_done()
+        self.assertIn("Analytics not refreshed: segments: boom", run.log)
+        self.assertTrue(self.env["sales.forecast.customer"].search([("company_id", "=", self.company.id)]))
+        with patch.object(Segment, "_get_demand", side_effect=ValueError("no demand")), \
+                self.assertLogs(logger, "ERROR"):
+            run._after_done()
+        self.assertIn("demand: no demand", run.log)
