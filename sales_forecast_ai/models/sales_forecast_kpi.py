@@ -120,7 +120,8 @@ class SalesForecastKpi(models.AbstractModel):
     @api.model
     def _get_sales_raws(self, company, warehouse, utc, date_to):
         """Sales figures per period: one grouped query over lines, one over orders, one over returns
-        (grouped SQL: the ORM's ``order_id.date_order`` sub-select made the read five times slower)."""
+        (grouped SQL: the ORM's ``order_id.date_order`` sub-select made the read five times slower).
+        Quantities are in the product's unit, converted as ``sale.report`` does (2 Dozens = 24 Units)."""
         done = tuple(self.env["sale.report"]._get_done_states())
         first, last = min(b[0] for b in utc), max(b[1] for b in utc)
         wh = SQL("AND o.warehouse_id = %s", warehouse.id) if warehouse else SQL()
@@ -128,10 +129,15 @@ class SalesForecastKpi(models.AbstractModel):
         period = self._period_case(SQL("o.date_order"), utc)
         lines = self.env.execute_query(SQL(
             """
-            SELECT %(period)s, l.product_id, l.currency_id, sum(l.price_subtotal), sum(l.product_uom_qty),
-                   sum(l.qty_delivered)
+            SELECT %(period)s, l.product_id, l.currency_id, sum(l.price_subtotal),
+                   sum(l.product_uom_qty / COALESCE(NULLIF(lu.factor, 0), 1) * COALESCE(pu.factor, 1)),
+                   sum(l.qty_delivered / COALESCE(NULLIF(lu.factor, 0), 1) * COALESCE(pu.factor, 1))
               FROM sale_order_line l
               JOIN sale_order o ON o.id = l.order_id
+              JOIN product_product pp ON pp.id = l.product_id
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+              LEFT JOIN uom_uom lu ON lu.id = l.product_uom
+              LEFT JOIN uom_uom pu ON pu.id = pt.uom_id
              WHERE o.company_id = %(company)s AND o.state IN %(done)s AND l.display_type IS NULL
                AND l.product_id IS NOT NULL AND o.date_order >= %(first)s AND o.date_order < %(last)s %(wh)s
              GROUP BY 1, 2, 3

@@ -139,6 +139,8 @@ class TestAnalytics(ForecastCase):
         self._sell(self.customers[1], 3, [(self.p1, 2, 25.0), (self.p2, 5, 10.0)])
         self._sell(self.customers[1], 4, [(self.p2, 1, 10.0)], confirm=False)
         self._sell(self.customers[0], 40, [(self.p1, 8, 25.0)])
+        dozen_order = self._sell(self.customers[0], 45, [(self.p2, 1, 60.0)])
+        dozen_order.order_line.write({"product_uom": self.dozen.id, "price_unit": 60.0})
         self.p1.with_company(self.company).standard_price = 15.0
         self.p2.with_company(self.company).standard_price = 4.0
         self.env["stock.quant"]._update_available_quantity(self.p1, self.wh1.lot_stock_id, 12.0)
@@ -146,11 +148,12 @@ class TestAnalytics(ForecastCase):
         rows = {r["code"]: r for r in Kpi.with_user(self.sales_buyer).get_kpis("30d")}
         self.assertGreaterEqual(len(rows), 30)
         self.assertEqual(rows["revenue"]["value"], 200.0)       # 4x25 + 2x25 + 5x10
-        self.assertEqual(rows["revenue"]["previous"], 200.0)    # 8x25, 40 days ago
-        self.assertEqual(rows["revenue"]["trend"], "flat")
+        self.assertEqual(rows["revenue"]["previous"], 260.0)    # 8x25 40 days ago, 1 dozen p2 at 60 45 days ago
+        self.assertEqual(rows["revenue"]["trend"], "down")
+        self.assertEqual(rows["units_sold"]["previous"], 20.0)  # 8 + 12 units (a dozen)
         self.assertEqual(rows["orders"]["value"], 2.0)
-        self.assertEqual(rows["orders"]["previous"], 1.0)
-        self.assertEqual(rows["order_growth"]["value"], 100.0)
+        self.assertEqual(rows["orders"]["previous"], 2.0)
+        self.assertEqual(rows["order_growth"]["value"], 0.0)
         self.assertEqual(rows["units_sold"]["value"], 11.0)
         self.assertEqual(rows["active_customers"]["value"], 2.0)
         self.assertEqual(rows["quotation_conversion"]["value"], round(200 / 3, 2))
