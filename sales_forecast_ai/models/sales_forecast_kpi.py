@@ -95,10 +95,12 @@ class SalesForecastKpi(models.AbstractModel):
         sales = self._get_sales_raws(company, warehouse, utc, bounds[0][1])
         stocks = self._get_stock_raws(company, warehouse, utc, sales[0]["product_cost"])
         products = self._get_product_raws(company, utc)
+        deliveries = self._get_delivery_raws(company, warehouse, utc)
         raws = []
-        for (date_from, date_to), (dt_from, dt_to), sale, stock, product in zip(bounds, utc, sales, stocks, products):
-            raw = {"period_days": (date_to - date_from).days, **sale, **stock, **product}
-            raw.update(self._get_delivery_raw(company, warehouse, dt_from, dt_to))
+        for (date_from, date_to), (dt_from, dt_to), *parts in zip(bounds, utc, sales, stocks, products, deliveries):
+            raw = {"period_days": (date_to - date_from).days}
+            for part in parts:
+                raw.update(part)
             raw.update(self._get_forecast_raw(company, warehouse, date_from, date_to, dt_to))
             raw.update(self._get_purchase_raw(company, warehouse, dt_from, dt_to))
             raws.append(raw)
@@ -189,28 +191,38 @@ class SalesForecastKpi(models.AbstractModel):
         return out
 
     @api.model
-    def _get_delivery_raw(self, company, warehouse, dt_from, dt_to):
+    def _get_delivery_raws(self, company, warehouse, utc):
+        """Outgoing pickings of each period, in one query: scheduled in it (and late: done after their
+        deadline, or still open past it), done in it (and on time), days from order to delivery."""
         wh = SQL("AND t.warehouse_id = %s", warehouse.id) if warehouse else SQL()
-        in_period = SQL("p.scheduled_date >= %s AND p.scheduled_date < %s", dt_from, dt_to)
-        done = SQL("p.state = 'done' AND p.date_done >= %s AND p.date_done < %s", dt_from, dt_to)
         due = SQL("COALESCE(p.date_deadline, p.scheduled_date)")
+        columns = []
+        for dt_from, dt_to in utc:
+            in_period = SQL("p.scheduled_date >= %s AND p.scheduled_date < %s", dt_from, dt_to)
+            done = SQL("p.state = 'done' AND p.date_done >= %s AND p.date_done < %s", dt_from, dt_to)
+            columns += [
+                SQL("count(*) FILTER (WHERE %s)", in_period),
+                SQL("count(*) FILTER (WHERE %s AND ((p.state = 'done' AND p.date_done > %s) OR "
+                    "(p.state NOT IN ('done', 'cancel') AND p.scheduled_date < now() AT TIME ZONE 'UTC')))",
+                    in_period, due),
+                SQL("count(*) FILTER (WHERE %s)", done),
+                SQL("count(*) FILTER (WHERE %s AND p.date_done <= %s)", done, due),
+                SQL("COALESCE(sum(EXTRACT(EPOCH FROM p.date_done - so.date_order) / 86400.0) "
+                    "FILTER (WHERE %s AND so.id IS NOT NULL), 0)", done),
+                SQL("count(so.id) FILTER (WHERE %s)", done),
+            ]
+        first = min(b[0] for b in utc)
         [row] = self.env.execute_query(SQL(
             """
-            SELECT count(*) FILTER (WHERE %(in_period)s),
-                   count(*) FILTER (WHERE %(in_period)s AND ((p.state = 'done' AND p.date_done > %(due)s)
-                                    OR (p.state NOT IN ('done', 'cancel') AND p.scheduled_date < now() AT TIME ZONE 'UTC'))),
-                   count(*) FILTER (WHERE %(done)s),
-                   count(*) FILTER (WHERE %(done)s AND p.date_done <= %(due)s),
-                   COALESCE(sum(EXTRACT(EPOCH FROM p.date_done - so.date_order) / 86400.0)
-                            FILTER (WHERE %(done)s AND so.id IS NOT NULL), 0),
-                   count(so.id) FILTER (WHERE %(done)s)
+            SELECT %s
               FROM stock_picking p
               JOIN stock_picking_type t ON t.id = p.picking_type_id
               LEFT JOIN sale_order so ON so.id = p.sale_id
-             WHERE p.company_id = %(company)s AND t.code = 'outgoing' AND p.state != 'cancel' %(wh)s
-            """, in_period=in_period, done=done, due=due, company=company.id, wh=wh))
+             WHERE p.company_id = %s AND t.code = 'outgoing' AND p.state != 'cancel' %s
+               AND (p.scheduled_date >= %s OR p.date_done >= %s)
+            """, SQL(", ").join(columns), company.id, wh, first, first))
         keys = ("deliveries", "deliveries_late", "deliveries_done", "deliveries_on_time", "cycle_days", "cycle_orders")
-        return dict(zip(keys, (float(v or 0) for v in row)))
+        return [dict(zip(keys, (float(v or 0) for v in row[6 * k:6 * k + 6]))) for k in range(len(utc))]
 
     @api.model
     def _get_stock_raws(self, company, warehouse, utc, cost_of):

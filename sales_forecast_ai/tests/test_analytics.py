@@ -162,6 +162,10 @@ class TestAnalytics(ForecastCase):
         self.assertEqual(rows["active_products"]["value"], 2.0)
         self.assertEqual(rows["average_price"]["value"], round(200 / 11, 2))
         self.assertEqual(rows["fulfilment_rate"]["value"], 0.0)  # nothing delivered yet
+        # 4 deliveries scheduled this period (at confirmation), none done: a late rate, no on-time rate
+        self.assertIsNotNone(rows["late_orders"]["value"])
+        self.assertIsNone(rows["on_time_delivery"]["value"])
+        self.assertIsNone(rows["late_orders"]["previous"])
         self.assertEqual(rows["stockouts"]["value"], 1.0)        # p2: sold, nothing on hand
         self.assertEqual(rows["stock_value"]["value"], 180.0)    # 12 x 15
         self.assertEqual(rows["days_of_cover"]["value"], round(12 / (11 / 30), 2))
