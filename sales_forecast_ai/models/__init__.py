@@ -29,3 +29,14 @@ from . import sales_forecast_chat_message
 from . import sales_forecast_assistant
 from . import sales_forecast_assistant_tools
 from . import res_config_settings_chat
+from . import sales_forecast_segment
+from . import sales_forecast_anomaly
+from . import sales_forecast_demand_anomaly
+from . import sales_forecast_customer
+from . import sales_forecast_recommendation
+from . import sales_forecast_analytics
+from . import sales_forecast_run_analytics
+from . import sales_forecast_kpi
+from . import res_partner_rfm
+from . import sale_order_suggestion
+from . import res_config_settings_analytics

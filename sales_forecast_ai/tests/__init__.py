@@ -23,3 +23,5 @@ from . import test_chat_tour
 from . import test_chat_assistant
 from . import test_chat_access
 from . import test_chat_offline
+from . import test_analytics
+from . import test_quotation_suggestions_tour
