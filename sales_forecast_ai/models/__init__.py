@@ -19,3 +19,5 @@ from . import res_company
 from . import res_config_settings
 from . import sales_forecast_demo
 from . import sales_forecast_demo_orders
+from . import sales_forecast_demand_dashboard_filter
+from . import sales_forecast_dashboard_panels

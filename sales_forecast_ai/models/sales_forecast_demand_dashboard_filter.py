@@ -1,0 +1,40 @@
+"""Let the dashboard read demand for one warehouse, product category or product, filtered in SQL.
+
+Context key ``sales_forecast_dashboard_filter``: ``{"warehouse_id": int|False, "categ_id": int|False,
+"product_id": int|False}`` (falsy keys do not filter). Same idea as the chart's series filter in
+sales_forecast_demand_filter.py, kept apart because the dashboard filters wider sets.
+"""
+from odoo import api, models
+
+FILTER_KEY = "sales_forecast_dashboard_filter"
+
+
+class SalesForecastDemand(models.AbstractModel):
+    _inherit = "sales.forecast.demand"
+
+    @api.model
+    def _get_sale_domain(self, company, date_from, date_to):
+        return super()._get_sale_domain(company, date_from, date_to) + self._get_dashboard_filter_domain(
+            "product_id", "warehouse_id")
+
+    @api.model
+    def _get_return_domain(self, company, date_from, date_to):
+        return super()._get_return_domain(company, date_from, date_to) + self._get_dashboard_filter_domain(
+            "product_id", "sale_line_id.warehouse_id")
+
+    @api.model
+    def _get_history_domain(self, company, date_from, date_to):
+        return super()._get_history_domain(company, date_from, date_to) + self._get_dashboard_filter_domain(
+            "product_id", "warehouse_id")
+
+    @api.model
+    def _get_dashboard_filter_domain(self, product_path, warehouse_path):
+        scope = self.env.context.get(FILTER_KEY) or {}
+        domain = []
+        if scope.get("warehouse_id"):
+            domain.append((warehouse_path, "=", scope["warehouse_id"]))
+        if scope.get("categ_id"):
+            domain.append((f"{product_path}.categ_id", "child_of", scope["categ_id"]))
+        if scope.get("product_id"):
+            domain.append((product_path, "=", scope["product_id"]))
+        return domain
