@@ -11,6 +11,7 @@ user can read sale lines; otherwise from the same reader under ``sudo`` (see
 ``_get_quantity_frame``), and panels that need prices say "needs sales access" instead.
 """
 import datetime
+import functools
 
 import pandas as pd
 
@@ -30,11 +31,28 @@ MAX_ANOMALIES = 100
 URGENCIES = ("order_now", "watch", "ok")
 
 
+def panel_method(method):
+    """Run a panel method in the company the filter bar picked, as the company switcher would:
+    record rules and ``env.company`` then follow it. Only the user's own companies are accepted."""
+    @functools.wraps(method)
+    def wrapper(self, filters=None, *args, **kwargs):
+        filters = dict(filters or {})
+        company = self.env.company
+        if filters.get("company_id"):
+            company = self.env["res.company"].browse(int(filters["company_id"])).exists()
+            if not company or company not in self.env.user.company_ids:
+                raise AccessError(self.env._("You do not have access to this company."))
+        dashboard = self.with_company(company).with_context(allowed_company_ids=company.ids)
+        return method(dashboard, filters, *args, **kwargs)
+    return wrapper
+
+
 class SalesForecastDashboard(models.AbstractModel):
     _inherit = "sales.forecast.dashboard"
 
     # -- panels -----------------------------------------------------------------------------------
     @api.model
+    @panel_method
     def get_panel_filters(self, filters=None):
         """The filter bar's choices and the filters as understood (defaults filled in), plus the
         header's run status."""
@@ -58,6 +76,7 @@ class SalesForecastDashboard(models.AbstractModel):
         }
 
     @api.model
+    @panel_method
     def get_panel_kpis(self, filters=None):
         """KPI cards: the KPI catalogue's (``sales.forecast.kpi``) when installed, else the basics
         this add-on knows (units sold, products sold, units forecast). Each card has its value,
@@ -71,6 +90,7 @@ class SalesForecastDashboard(models.AbstractModel):
         return {"available": True, "source": "builtin", "kpis": self._get_builtin_kpis(scope)}
 
     @api.model
+    @panel_method
     def get_panel_sales_curve(self, filters=None, granularity="day", product_id=False):
         """Sold quantities per day/week/month over the period, the latest forecast continuing them
         with its 80/95 % bands, and the products the picker offers."""
@@ -94,6 +114,7 @@ class SalesForecastDashboard(models.AbstractModel):
         }
 
     @api.model
+    @panel_method
     def get_panel_heatmaps(self, filters=None):
         """Demand per weekday x week and per product category x month, as matrices the page colours."""
         scope = self._get_panel_scope(filters)
@@ -115,6 +136,7 @@ class SalesForecastDashboard(models.AbstractModel):
         }
 
     @api.model
+    @panel_method
     def get_panel_distribution(self, filters=None):
         """Daily sales per product category: a histogram on shared bins and a box plot each."""
         scope = self._get_panel_scope(filters)
@@ -133,6 +155,7 @@ class SalesForecastDashboard(models.AbstractModel):
         }
 
     @api.model
+    @panel_method
     def get_panel_abc_xyz(self, filters=None):
         """Products per ABC (revenue share) x XYZ (demand variability) class, from the segmentation."""
         if "sales.forecast.segment" not in self.env:
@@ -158,6 +181,7 @@ class SalesForecastDashboard(models.AbstractModel):
         }
 
     @api.model
+    @panel_method
     def get_panel_anomalies(self, filters=None):
         """Demand spikes and drops found in the period: per-day counts for the timeline and the latest ones."""
         if "sales.forecast.anomaly" not in self.env:
@@ -194,6 +218,7 @@ class SalesForecastDashboard(models.AbstractModel):
         }
 
     @api.model
+    @panel_method
     def get_panel_top_products(self, filters=None):
         """The period's best sellers by quantity (net of returns) and, for users who may see sale
         prices, by untaxed revenue in the company currency."""
@@ -213,6 +238,7 @@ class SalesForecastDashboard(models.AbstractModel):
         }
 
     @api.model
+    @panel_method
     def get_panel_stock_status(self, filters=None):
         """Forecast series by stock status: out (nothing on hand), low (less cover than the vendor
         lead time), adequate, over (more than ``_get_stock_over_days`` of cover or no demand)."""
@@ -252,6 +278,7 @@ class SalesForecastDashboard(models.AbstractModel):
         }
 
     @api.model
+    @panel_method
     def get_panel_suggestions(self, filters=None):
         """Purchase suggestions per urgency, the most urgent ones listed with their stock-out date."""
         if "sales.forecast.suggestion" not in self.env:
@@ -284,6 +311,7 @@ class SalesForecastDashboard(models.AbstractModel):
         }
 
     @api.model
+    @panel_method
     def get_panel_model_quality(self, filters=None):
         """The latest done run's model comparison, and the company's last runs whatever their state."""
         scope = self._get_panel_scope(filters)
@@ -293,7 +321,7 @@ class SalesForecastDashboard(models.AbstractModel):
         recent = Run.search(company_domain, order="id desc", limit=5)
         return {
             "available": True,
-            "empty": not done,
+            "empty": not recent,
             "run": self._prepare_run(done) if done else False,
             "last_run": self._prepare_run(recent[:1]) if recent else False,
             "recent_runs": [self._prepare_run(run) for run in recent],
@@ -306,11 +334,8 @@ class SalesForecastDashboard(models.AbstractModel):
         """Filters checked and completed: company (one of the user's), period bounds, warehouse
         and category (of that company). Bad values get a clear message rather than a silent default."""
         filters = filters or {}
+        # panel_method switched the environment to the filter's company.
         company = self.env.company
-        if filters.get("company_id"):
-            company = self.env["res.company"].browse(int(filters["company_id"])).exists()
-            if company not in self.env.user.company_ids:
-                raise AccessError(self.env._("You do not have access to this company."))
         today = fields.Date.context_today(self)
         period = str(filters.get("period") or DEFAULT_PERIOD)
         if period == "custom":
@@ -334,8 +359,8 @@ class SalesForecastDashboard(models.AbstractModel):
         days = (date_to - date_from).days + 1
         warehouse = self.env["stock.warehouse"]
         if filters.get("warehouse_id"):
-            warehouse = warehouse.browse(int(filters["warehouse_id"])).exists()
-            if warehouse.company_id != company:
+            warehouse = warehouse.search([("id", "=", int(filters["warehouse_id"])), ("company_id", "=", company.id)])
+            if not warehouse:
                 raise UserError(self.env._("This warehouse does not belong to %s.", company.name))
         category = self.env["product.category"]
         if filters.get("categ_id"):
