@@ -47,14 +47,18 @@ class TestForecastDashboardTour(HttpCase):
         """The dashboard drawn in each language the add-on ships (Arabic right to left), for a screenshot
         a person looks at: a missing translation or a broken RTL layout shows there first."""
         admin = self.env.ref("base.user_admin")
-        for lang in ("fr_FR", "ar_001"):
-            self.env["res.lang"]._activate_lang(lang)
-            self.env["ir.module.module"]._load_module_terms(["base", "web", "sales_forecast_ai"], [lang], overwrite=True)
+        # Tall enough for every panel; the last pass is a tablet held upright, in English.
+        for lang, size in (("fr_FR", "1440x2600"), ("ar_001", "1440x2600"), ("en_US", "820x4200")):
+            if lang != "en_US":
+                self.env["res.lang"]._activate_lang(lang)
+                self.env["ir.module.module"]._load_module_terms(
+                    ["base", "web", "uom", "product", "sales_forecast_ai"], [lang], overwrite=True)
             admin.lang = lang
+            self.browser_size = size
             with self.subTest(lang=lang):
-                shots = self._start_tour_with_screenshots("sales_forecast_ai_dashboard_lang_tour", label=f"_{lang}")
+                shots = self._start_tour_with_screenshots("sales_forecast_ai_dashboard_lang_tour",
+                                                          label=f"_{lang}_{size}")
                 self.assertEqual(shots, ["dashboard_lang"])
-        admin.lang = "en_US"
 
     def test_empty_dashboard(self):
         runs = self.env["sales.forecast.run"].search([("company_id", "=", self.data["company"].id)])

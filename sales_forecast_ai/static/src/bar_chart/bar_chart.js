@@ -57,9 +57,10 @@ export class BarChart extends Component {
                 responsive: true,
                 maintainAspectRatio: false,
                 animation: false,
-                // Right-to-left languages read the axis from the right, like the rest of the page.
+                // Axes keep their left-to-right order in right-to-left languages, as Odoo's graph
+                // view does; legend and tooltips follow the page's direction.
                 scales: {
-                    x: { ...axis(this.props.xTitle, this.props.stacked), reverse: localization.direction === "rtl" },
+                    x: axis(this.props.xTitle, this.props.stacked),
                     y: { ...axis(this.props.yTitle, this.props.stacked), beginAtZero: true },
                 },
                 plugins: {

@@ -5,7 +5,7 @@ import { formatFloat } from "@web/core/utils/numbers";
 const TRENDS = {
     up: { icon: "fa-arrow-up", label: _t("Up") },
     down: { icon: "fa-arrow-down", label: _t("Down") },
-    flat: { icon: "fa-minus", label: _t("Stable") },
+    flat: { icon: "fa-arrows-h", label: _t("Stable") },
 };
 
 export function formatNumber(value, digits = 0) {
@@ -36,6 +36,9 @@ export class KpiCards extends Component {
     changeLabel(kpi) {
         if (kpi.change === null || kpi.change === undefined || kpi.change === false) {
             return "";
+        }
+        if (kpi.trend === "flat") {
+            return "≈";
         }
         const sign = kpi.change > 0 ? "+" : "";
         return `${sign}${formatFloat(kpi.change * 100, { digits: [false, 0] })} %`;
