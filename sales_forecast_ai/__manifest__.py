@@ -32,6 +32,8 @@ baselines in a rolling-origin backtest; each product gets the model that wins.
         "views/res_config_settings_views.xml",
         "views/sales_analysis_views.xml",
         "views/purchase_suggestion_placeholder_views.xml",
+        "security/dashboard_rules.xml",
+        "data/ir_cron_dashboard.xml",
     ],
     "demo": [
         "data/sales_forecast_demo.xml",

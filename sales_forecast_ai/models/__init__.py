@@ -21,3 +21,5 @@ from . import sales_forecast_demo
 from . import sales_forecast_demo_orders
 from . import sales_forecast_demand_dashboard_filter
 from . import sales_forecast_dashboard_panels
+from . import sales_forecast_dashboard_daily
+from . import sales_forecast_run_dashboard

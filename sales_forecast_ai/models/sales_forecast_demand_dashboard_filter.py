@@ -5,6 +5,7 @@ Context key ``sales_forecast_dashboard_filter``: ``{"warehouse_id": int|False, "
 sales_forecast_demand_filter.py, kept apart because the dashboard filters wider sets.
 """
 from odoo import api, models
+from odoo.tools import SQL
 
 FILTER_KEY = "sales_forecast_dashboard_filter"
 
@@ -38,3 +39,22 @@ class SalesForecastDemand(models.AbstractModel):
         if scope.get("product_id"):
             domain.append((product_path, "=", scope["product_id"]))
         return domain
+
+    @api.model
+    def _get_uom_ratios(self, product_ids, uom_ids):
+        """Same factors as the base method (qty / line_uom.factor * product_uom.factor), read in one
+        query: through the ORM, 10,000 products' UoMs cost seconds on every dashboard panel."""
+        products = [int(pid) for pid in product_ids.unique()]
+        if not products:
+            return super()._get_uom_ratios(product_ids, uom_ids)
+        rows = self.env.execute_query(SQL("""
+            SELECT pp.id, u.factor FROM product_product pp
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+              JOIN uom_uom u ON u.id = pt.uom_id
+             WHERE pp.id = ANY(%s)""", products))
+        product_factor = dict(rows)
+        uoms = [int(u) for u in uom_ids.dropna().unique()]
+        line_factor = dict(self.env.execute_query(SQL(
+            "SELECT id, factor FROM uom_uom WHERE id = ANY(%s)", uoms))) if uoms else {}
+        line_factor = {uid: factor or 1.0 for uid, factor in line_factor.items()}
+        return (product_ids.map(product_factor) / uom_ids.map(line_factor)).fillna(1.0).to_numpy(dtype=float)

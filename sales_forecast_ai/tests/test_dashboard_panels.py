@@ -289,3 +289,41 @@ class TestDashboardPanels(TransactionCase):
         curve = panels.get_panel_sales_curve()
         self.assertEqual((curve["forecast"], curve["products"]), ([], []))
         self.assertEqual(len(curve["history"]), 30)
+
+    # -- stored daily sales -----------------------------------------------------------------------
+    def test_stored_daily_sales_refresh(self):
+        panels = self._panels(self.manager)
+        Daily = self.env["sales.forecast.dashboard.daily"]
+        rows = Daily.search([("company_id", "=", self.company.id)])
+        self.assertAlmostEqual(sum(rows.mapped("quantity")), sum(self.data["history"].mapped("quantity")) + 7.0)
+        sale_row = rows.filtered(lambda r: r.date == self.data["sale_day"])
+        self.assertAlmostEqual(sale_row.amount, self.data["sale_order"].amount_untaxed)
+        self.assertTrue(panels.get_panel_filters()["data_as_of"])
+
+        def units_sold():
+            return {k["code"]: k for k in panels.get_panel_kpis()["kpis"]}["units_sold"]["value"]
+
+        before = units_sold()
+        self.env["sales.forecast.history"].create({
+            "company_id": self.company.id, "product_id": self.data["product_b"].id,
+            "warehouse_id": self.data["warehouse_1"].id, "date": self._days_ago(1), "quantity": 5.0})
+        self.assertEqual(units_sold(), before, "the dashboard reads the stored table, not the live lines")
+        with self.assertRaises(AccessError):
+            self._panels(self.buyer).action_refresh_data()
+        panels.action_refresh_data()
+        self.assertAlmostEqual(units_sold(), before + 5.0)
+        # Amounts are for sales users only, quantities for every forecast user.
+        buyer_rows = Daily.with_user(self.buyer).search([("company_id", "=", self.company.id)])
+        self.assertTrue(buyer_rows.mapped("quantity"))
+        with self.assertRaises(AccessError):
+            buyer_rows.mapped("amount")
+        self.assertFalse(Daily.with_user(self.other).search([]), "another company's rows stay hidden")
+
+    def test_finished_run_refreshes_stored_sales(self):
+        self.env["sales.forecast.history"].create({
+            "company_id": self.company.id, "product_id": self.data["product_b"].id,
+            "warehouse_id": self.data["warehouse_1"].id, "date": self._days_ago(2), "quantity": 4.0})
+        self.data["run"]._after_done()
+        row = self.env["sales.forecast.dashboard.daily"].search([
+            ("company_id", "=", self.company.id), ("product_id", "=", self.data["product_b"].id)])
+        self.assertEqual(row.quantity, 4.0)

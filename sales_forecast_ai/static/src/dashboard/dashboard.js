@@ -167,7 +167,15 @@ export class SalesForecastDashboard extends Component {
         }
     }
 
-    onRefresh() {
+    async onRefresh() {
+        if (this.state.meta.data?.is_manager) {
+            // Managers rebuild the stored daily sales first, so today's orders show at once.
+            try {
+                await this.orm.call(MODEL, "action_refresh_data", [this.state.filters]);
+            } catch (error) {
+                this.notification.add(this.errorMessage(error), { type: "danger" });
+            }
+        }
         return this.onFiltersChange(this.state.filters);
     }
 

@@ -1,5 +1,5 @@
 import { Component, useState } from "@odoo/owl";
-import { deserializeDate, formatDate } from "@web/core/l10n/dates";
+import { deserializeDate, deserializeDateTime, formatDate, formatDateTime } from "@web/core/l10n/dates";
 import { _t } from "@web/core/l10n/translation";
 
 /**
@@ -32,6 +32,11 @@ export class DashboardFilters extends Component {
         const { date_from, date_to } = this.props.meta.filters;
         // An en dash rather than an arrow: it reads the same way in right-to-left languages.
         return `${formatDate(deserializeDate(date_from))} – ${formatDate(deserializeDate(date_to))}`;
+    }
+
+    get freshnessLabel() {
+        const asOf = this.props.meta.data_as_of;
+        return asOf ? _t("Sales as of %s", formatDateTime(deserializeDateTime(asOf))) : "";
     }
 
     update(changes) {
