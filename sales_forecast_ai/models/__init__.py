@@ -23,3 +23,4 @@ from . import sales_forecast_demand_dashboard_filter
 from . import sales_forecast_dashboard_panels
 from . import sales_forecast_dashboard_daily
 from . import sales_forecast_run_dashboard
+from . import sales_forecast_dashboard_forecast

@@ -68,6 +68,8 @@ class SalesForecastDashboardDaily(models.Model):
             """, [company.id, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
                   [rows[k][0] for k in keys], [rows[k][1] for k in keys]])
         self.invalidate_model()
+        # sudo: same summary reasoning as above, for the forecast totals of the sales curve
+        self.env["sales.forecast.dashboard.forecast"].sudo()._refresh_company(company)
         # sudo: a technical time stamp, written whoever triggered the refresh
         self.env["ir.config_parameter"].sudo().set_param(STAMP_KEY % company.id, fields.Datetime.to_string(
             fields.Datetime.now()))

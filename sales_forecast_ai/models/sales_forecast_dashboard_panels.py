@@ -491,18 +491,22 @@ class SalesForecastDashboard(models.AbstractModel):
 
     @api.model
     def _get_forecast_points(self, scope, product=None):
-        """The latest forecast's future days, summed over the scope's series, as a frame."""
-        Point = self.env["sales.forecast.point"]
-        domain = [("date", ">", scope["today"]), ("company_id", "=", scope["company"].id),
-                  ("result_id.is_latest", "=", True), ("result_id.status", "!=", "failed")]
+        """The latest forecast's future days, summed over the scope's series, as a frame: one
+        product's own points, else the stored totals per warehouse x category x day."""
+        if product:
+            Model = self.env["sales.forecast.point"]
+            domain = [("product_id", "=", product.id), ("company_id", "=", scope["company"].id),
+                      ("result_id.is_latest", "=", True), ("result_id.status", "!=", "failed")]
+        else:
+            Model = self.env["sales.forecast.dashboard.forecast"]
+            domain = [("company_id", "=", scope["company"].id)]
+            if scope["category"]:
+                domain.append(("categ_id", "child_of", scope["category"].id))
+        domain.append(("date", ">", scope["today"]))
         if scope["warehouse"]:
             domain.append(("warehouse_id", "=", scope["warehouse"].id))
-        if scope["category"]:
-            domain.append(("product_id.categ_id", "child_of", scope["category"].id))
-        if product:
-            domain.append(("product_id", "=", product.id))
         columns = ["forecast", "lo_80", "hi_80", "lo_95", "hi_95"]
-        groups = Point._read_group(domain, ["date:day"], [f"{c}:sum" for c in columns])
+        groups = Model._read_group(domain, ["date:day"], [f"{c}:sum" for c in columns])
         return pd.DataFrame([(day, *values) for day, *values in groups], columns=["date", *columns])
 
     @api.model

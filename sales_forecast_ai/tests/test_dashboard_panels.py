@@ -159,6 +159,19 @@ class TestDashboardPanels(TransactionCase):
             self.assertAlmostEqual(first[key], sum(points.mapped(key)), places=2)
         self.assertEqual(curve["products"][0]["id"], product.id, "the largest forecast first in the picker")
 
+        # Every product: the stored totals of the three forecast series, bands summed.
+        everything = panels.get_panel_sales_curve({"period": "90"})
+        day_points = self.env["sales.forecast.point"].search([
+            ("date", "=", first_day), ("result_id.status", "!=", "failed"),
+            ("result_id.run_id", "=", self.data["run"].id)])
+        self.assertEqual(len(day_points), 3)
+        for key in ("forecast", "lo_80", "hi_95"):
+            self.assertAlmostEqual(everything["forecast"][0][key], sum(day_points.mapped(key)), places=2)
+        only_wh2 = panels.get_panel_sales_curve({"period": "90", "warehouse_id": self.data["warehouse_2"].id})
+        self.assertAlmostEqual(only_wh2["forecast"][0]["forecast"],
+                               sum(day_points.filtered(lambda p: p.warehouse_id == self.data["warehouse_2"]).mapped(
+                                   "forecast")), places=2)
+
         weekly = panels.get_panel_sales_curve({"period": "90"}, granularity="week", product_id=product.id)
         self.assertEqual(weekly["granularity"], "week")
         self.assertAlmostEqual(sum(p["qty"] for p in weekly["history"]), sum(by_day.values()))
