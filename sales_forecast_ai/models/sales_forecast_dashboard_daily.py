@@ -24,6 +24,8 @@ class SalesForecastDashboardDaily(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     product_id = fields.Many2one("product.product", required=True, index=True, readonly=True, ondelete="cascade")
     warehouse_id = fields.Many2one("stock.warehouse", readonly=True, ondelete="cascade")
+    # The product's category when the row was built: panels group by it without joining products.
+    categ_id = fields.Many2one("product.category", string="Product Category", readonly=True, index=True)
     date = fields.Date(required=True, readonly=True)
     quantity = fields.Float(readonly=True)
     # Sale prices are for sales users only; the panels check the same rights before showing them.
@@ -62,9 +64,12 @@ class SalesForecastDashboardDaily(models.Model):
         if rows:
             keys = list(rows)
             cr.execute("""
-                INSERT INTO sales_forecast_dashboard_daily (company_id, product_id, warehouse_id, date, quantity, amount)
-                SELECT %s, p, NULLIF(w, 0), d, q, a
+                INSERT INTO sales_forecast_dashboard_daily (company_id, product_id, warehouse_id, categ_id, date,
+                                                            quantity, amount)
+                SELECT %s, t.p, NULLIF(t.w, 0), pt.categ_id, t.d, t.q, t.a
                   FROM unnest(%s::int[], %s::int[], %s::date[], %s::float8[], %s::float8[]) AS t(p, w, d, q, a)
+                  JOIN product_product pp ON pp.id = t.p
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
             """, [company.id, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
                   [rows[k][0] for k in keys], [rows[k][1] for k in keys]])
         self.invalidate_model()

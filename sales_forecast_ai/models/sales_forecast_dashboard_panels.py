@@ -103,7 +103,7 @@ class SalesForecastDashboard(models.AbstractModel):
         scope = self._get_panel_scope(filters)
         product = self._get_panel_product(product_id)
         granularity = shaping.fit_granularity(scope["date_from"], scope["date_to"], granularity)
-        frame = self._get_quantity_frame(scope, scope["date_from"], scope["date_to"], product=product)
+        frame = self._get_quantity_frame(scope, scope["date_from"], scope["date_to"], product=product, by=False)
         history = shaping.bucket_history(frame, scope["date_from"], scope["date_to"], granularity)
         points = self._get_forecast_points(scope, product)
         forecast = shaping.bucket_forecast(points, granularity)
@@ -124,10 +124,11 @@ class SalesForecastDashboard(models.AbstractModel):
     def get_panel_heatmaps(self, filters=None):
         """Demand per weekday x week and per product category x month, as matrices the page colours."""
         scope = self._get_panel_scope(filters)
-        frame = self._get_quantity_frame(scope, scope["date_from"], scope["date_to"])
+        # Grouped by category in SQL: the frame's product_id column holds the category id.
+        frame = self._get_quantity_frame(scope, scope["date_from"], scope["date_to"], by="categ_id")
         weeks, matrix = shaping.weekday_week_heatmap(frame, scope["date_from"], scope["date_to"])
         months, rows = shaping.group_month_heatmap(
-            frame, self._get_category_map(frame), scope["date_from"], scope["date_to"])
+            frame, self._get_identity_map(frame), scope["date_from"], scope["date_to"])
         names = self._get_category_names([key for key, _values in rows if key])
         return {
             "available": True,
@@ -146,8 +147,8 @@ class SalesForecastDashboard(models.AbstractModel):
     def get_panel_distribution(self, filters=None):
         """Daily sales per product category: a histogram on shared bins and a box plot each."""
         scope = self._get_panel_scope(filters)
-        frame = self._get_quantity_frame(scope, scope["date_from"], scope["date_to"])
-        series = shaping.daily_totals_by_group(frame, self._get_category_map(frame), scope["date_from"],
+        frame = self._get_quantity_frame(scope, scope["date_from"], scope["date_to"], by="categ_id")
+        series = shaping.daily_totals_by_group(frame, self._get_identity_map(frame), scope["date_from"],
                                                scope["date_to"])
         edges, counts = shaping.histogram(series)
         names = self._get_category_names([key for key in series if key])
@@ -229,13 +230,13 @@ class SalesForecastDashboard(models.AbstractModel):
         """The period's best sellers by quantity (net of returns) and, for users who may see sale
         prices, by untaxed revenue in the company currency."""
         scope = self._get_panel_scope(filters)
-        frame = self._get_quantity_frame(scope, scope["date_from"], scope["date_to"])
-        by_qty = []
-        if len(frame):
-            totals = frame.groupby("product_id")["quantity"].sum().sort_values(ascending=False).head(TOP)
-            products = self._browse_products(totals.index.tolist())
-            by_qty = [{"product_id": int(pid), "name": products[int(pid)].display_name,
-                       "uom": products[int(pid)].uom_id.name, "value": float(qty)} for pid, qty in totals.items()]
+        rows = self.env["sales.forecast.demand"]._read_group_rows(
+            self.env["sales.forecast.dashboard.daily"],
+            self._get_quantity_domain(scope, scope["date_from"], scope["date_to"]), ["product_id"], "quantity:sum")
+        top = sorted((row for row in rows if row[1]), key=lambda row: -row[1])[:TOP]
+        products = self._browse_products([pid for pid, _qty in top])
+        by_qty = [{"product_id": pid, "name": products[pid].display_name, "uom": products[pid].uom_id.name,
+                   "value": qty} for pid, qty in top]
         return {
             "available": True,
             "by_qty": by_qty,
@@ -424,19 +425,30 @@ class SalesForecastDashboard(models.AbstractModel):
         return ["sale.order.line", "stock.move", "sales.forecast.history"]
 
     @api.model
-    def _get_quantity_frame(self, scope, date_from, date_to, product=None):
-        """Daily net demand (engine frame) of the scope's company, warehouse, category and product,
-        from the stored daily sales (sales.forecast.dashboard.daily), in one grouped query."""
-        Daily = self.env["sales.forecast.dashboard.daily"]
+    def _get_quantity_domain(self, scope, date_from, date_to, product=None):
         domain = [("company_id", "=", scope["company"].id), ("date", ">=", date_from), ("date", "<=", date_to)]
         if scope["warehouse"]:
             domain.append(("warehouse_id", "=", scope["warehouse"].id))
         if scope["category"]:
-            domain.append(("product_id.categ_id", "child_of", scope["category"].id))
+            domain.append(("categ_id", "child_of", scope["category"].id))
         if product:
             domain.append(("product_id", "=", product.id))
+        return domain
+
+    @api.model
+    def _get_quantity_frame(self, scope, date_from, date_to, product=None, by="product_id"):
+        """Daily sold quantities of the scope from the stored daily sales, in one grouped query, as an
+        engine frame. ``by``: "product_id", or "categ_id" (the frame's product_id column then holds
+        the category: far fewer rows for the panels that only group by category), or False (totals)."""
+        Daily = self.env["sales.forecast.dashboard.daily"]
         Demand = self.env["sales.forecast.demand"]
-        rows = Demand._read_group_rows(Daily, domain, ["product_id", "warehouse_id", "date:day"], "quantity:sum")
+        domain = self._get_quantity_domain(scope, date_from, date_to, product)
+        groupby = [by, "date:day"] if by else ["date:day"]
+        rows = Demand._read_group_rows(Daily, domain, groupby, "quantity:sum")
+        if not by:
+            rows = [(0, 0, day, qty) for day, qty in rows]
+        else:
+            rows = [(key or 0, 0, day, qty) for key, day, qty in rows]
         frame = Demand._frame(rows)
         return frame[frame["quantity"] != 0].reset_index(drop=True)
 
@@ -447,15 +459,9 @@ class SalesForecastDashboard(models.AbstractModel):
         return self.env._("Quantities only: amounts need sales access.")
 
     @api.model
-    def _get_category_map(self, frame):
-        """product id -> category id for the products of ``frame``, in one grouped query."""
-        if not len(frame):
-            return {}
-        ids = [int(pid) for pid in frame["product_id"].unique()]
-        Product = self.env["product.product"].sudo().with_context(active_test=False)
-        # sudo: only the category of products already counted above, to group them.
-        groups = Product._read_group([("id", "in", ids)], ["categ_id"], ["id:array_agg"])
-        return {pid: categ.id for categ, pids in groups for pid in pids}
+    def _get_identity_map(self, frame):
+        """Group of each key of a frame already grouped by category: the category itself (0: none)."""
+        return {int(key): (int(key) or None) for key in frame["product_id"].unique()}
 
     @api.model
     def _get_category_names(self, ids):
@@ -545,10 +551,15 @@ class SalesForecastDashboard(models.AbstractModel):
 
     @api.model
     def _get_builtin_kpis(self, scope):
-        current = self._get_quantity_frame(scope, scope["date_from"], scope["date_to"])
-        previous = self._get_quantity_frame(scope, scope["prev_from"], scope["prev_to"])
-        sold, sold_before = float(current["quantity"].sum()), float(previous["quantity"].sum())
-        products, products_before = int(current["product_id"].nunique()), int(previous["product_id"].nunique())
+        Daily = self.env["sales.forecast.dashboard.daily"]
+
+        def totals(date_from, date_to):
+            domain = self._get_quantity_domain(scope, date_from, date_to) + [("quantity", "!=", 0)]
+            [(quantity, products)] = Daily._read_group(domain, [], ["quantity:sum", "product_id:count_distinct"])
+            return float(quantity or 0.0), int(products or 0)
+
+        sold, products = totals(scope["date_from"], scope["date_to"])
+        sold_before, products_before = totals(scope["prev_from"], scope["prev_to"])
         Result = self.env["sales.forecast.result"]
         result_domain = self._get_result_scope_domain(scope)
         [(forecast_30, series)] = Result._read_group(result_domain, [], ["total_30:sum", "__count"])
@@ -585,12 +596,7 @@ class SalesForecastDashboard(models.AbstractModel):
             return self._unavailable(self.env._("Revenue needs sales access."))
         company = scope["company"]
         Daily = self.env["sales.forecast.dashboard.daily"]
-        domain = [("company_id", "=", company.id), ("date", ">=", scope["date_from"]),
-                  ("date", "<=", scope["date_to"]), ("amount", "!=", 0)]
-        if scope["warehouse"]:
-            domain.append(("warehouse_id", "=", scope["warehouse"].id))
-        if scope["category"]:
-            domain.append(("product_id.categ_id", "child_of", scope["category"].id))
+        domain = self._get_quantity_domain(scope, scope["date_from"], scope["date_to"]) + [("amount", "!=", 0)]
         rows = self.env["sales.forecast.demand"]._read_group_rows(Daily, domain, ["product_id"], "amount:sum")
         top = sorted(rows, key=lambda row: -(row[1] or 0.0))[:TOP]
         products = self._browse_products([product_id for product_id, _amount in top])
