@@ -29,7 +29,8 @@ export class KpiCards extends Component {
     }
 
     formatValue(kpi) {
-        const value = formatNumber(kpi.value, Number.isInteger(kpi.value) ? 0 : 1);
+        // Sums of float quantities carry rounding noise; a decimal only helps on small figures.
+        const value = formatNumber(kpi.value, Number.isInteger(kpi.value) || Math.abs(kpi.value) >= 100 ? 0 : 1);
         return kpi.unit ? `${value} ${kpi.unit}` : value;
     }
 
