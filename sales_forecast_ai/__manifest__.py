@@ -44,6 +44,8 @@ baselines in a rolling-origin backtest; each product gets the model that wins.
         "views/sales_forecast_analytics_views.xml",
         "views/sale_order_suggestion_views.xml",
         "views/res_config_settings_analytics_views.xml",
+        "security/dashboard_rules.xml",
+        "data/ir_cron_dashboard.xml",
     ],
     "demo": [
         "data/sales_forecast_demo.xml",

@@ -68,6 +68,8 @@ def create_forecast_fixture(env, company=None):
     history = _imported_history(env, company, warehouse_1, product_a, today)
     sale_day = today - datetime.timedelta(days=5)
     order = _confirmed_sale(env, company, warehouse_1, product_a, 7.0, sale_day)
+    # The dashboard reads stored daily sales: build them as the nightly run would.
+    env["sales.forecast.dashboard.daily"]._refresh_company(company)
     return {
         "company": company, "run": run, "warehouse_1": warehouse_1, "warehouse_2": warehouse_2,
         "product_a": product_a, "product_b": product_b, "product_c": product_c,

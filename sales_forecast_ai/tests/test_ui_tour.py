@@ -19,7 +19,7 @@ class TestForecastDashboardTour(HttpCase):
         super().setUpClass()
         cls.data = create_forecast_fixture(cls.env)
 
-    def _start_tour_with_screenshots(self, tour):
+    def _start_tour_with_screenshots(self, tour, label=""):
         """Run ``tour``, saving a PNG each time it logs ``sfai_screenshot:<name>``; returns the names.
 
         PNGs go to <--screenshots dir>/<db>/screenshots/sfai_<name>_<time>_<class>.png.
@@ -33,7 +33,7 @@ class TestForecastDashboardTour(HttpCase):
             match = isinstance(value, str) and SCREENSHOT_SIGNAL.match(value)
             if match:
                 shots.append(match.group(1))
-                browser.take_screenshot(prefix=f"sfai_{match.group(1)}_")
+                browser.take_screenshot(prefix=f"sfai_{match.group(1)}{label}_")
 
         with patch.object(ChromeBrowser, "_handle_console", handle_console_with_screenshots):
             self.start_tour("/odoo/sales-forecast", tour, login="admin")
@@ -41,7 +41,24 @@ class TestForecastDashboardTour(HttpCase):
 
     def test_dashboard_tour(self):
         shots = self._start_tour_with_screenshots("sales_forecast_ai_dashboard_tour")
-        self.assertEqual(shots, ["dashboard", "chart"])
+        self.assertEqual(shots, ["dashboard"])
+
+    def test_dashboard_in_french_and_arabic(self):
+        """The dashboard drawn in each language the add-on ships (Arabic right to left), for a screenshot
+        a person looks at: a missing translation or a broken RTL layout shows there first."""
+        admin = self.env.ref("base.user_admin")
+        # Tall enough for every panel; the last pass is a tablet held upright, in English.
+        for lang, size in (("fr_FR", "1440x2600"), ("ar_001", "1440x2600"), ("en_US", "820x4200")):
+            if lang != "en_US":
+                self.env["res.lang"]._activate_lang(lang)
+                self.env["ir.module.module"]._load_module_terms(
+                    ["base", "web", "uom", "product", "sales_forecast_ai"], [lang], overwrite=True)
+            admin.lang = lang
+            self.browser_size = size
+            with self.subTest(lang=lang):
+                shots = self._start_tour_with_screenshots("sales_forecast_ai_dashboard_lang_tour",
+                                                          label=f"_{lang}_{size}")
+                self.assertEqual(shots, ["dashboard_lang"])
 
     def test_empty_dashboard(self):
         runs = self.env["sales.forecast.run"].search([("company_id", "=", self.data["company"].id)])

@@ -1,36 +1,82 @@
 import { Component, onMounted, onWillStart, onWillUnmount, useState } from "@odoo/owl";
 import { browser } from "@web/core/browser/browser";
 import { _t } from "@web/core/l10n/translation";
-import { deserializeDateTime, formatDateTime, formatDuration } from "@web/core/l10n/dates";
 import { registry } from "@web/core/registry";
-import { formatFloat } from "@web/core/utils/numbers";
+import { KeepLast } from "@web/core/utils/concurrency";
 import { useService } from "@web/core/utils/hooks";
+import { useSetupAction } from "@web/search/action_hook";
 import { Layout } from "@web/search/layout";
 import { standardActionServiceProps } from "@web/webclient/actions/action_service";
-import { ForecastChart } from "../forecast_chart/forecast_chart";
-import {
-    TREND_ICONS,
-    TREND_LABELS,
-    formatConfidence,
-    formatScore,
-    formatUnits,
-} from "../forecast_chart/forecast_chart_action";
+import { AbcXyzMatrix } from "../abc_xyz_matrix/abc_xyz_matrix";
+import { AnomalyTimeline } from "../anomaly_timeline/anomaly_timeline";
+import { DashboardFilters } from "../dashboard_filters/dashboard_filters";
+import { DashboardPanel } from "../dashboard_panel/dashboard_panel";
+import { DemandDistribution } from "../demand_distribution/demand_distribution";
+import { DemandHeatmap } from "../demand_heatmap/demand_heatmap";
+import { KpiCards } from "../kpi_cards/kpi_cards";
+import { ModelQuality } from "../model_quality/model_quality";
+import { SalesCurve } from "../sales_curve/sales_curve";
+import { StockStatus } from "../stock_status/stock_status";
+import { SuggestionPanel } from "../suggestion_panel/suggestion_panel";
+import { TopProducts } from "../top_products/top_products";
 
+const MODEL = "sales.forecast.dashboard";
 // While a run is queued or running the dashboard refreshes itself so its progress is visible.
 const POLL_DELAY_MS = 10000;
+export const PANELS = [
+    "kpis",
+    "sales_curve",
+    "heatmaps",
+    "distribution",
+    "abc_xyz",
+    "anomalies",
+    "top_products",
+    "stock_status",
+    "suggestions",
+    "model_quality",
+];
+const FILTER_KEYS = ["period", "date_from", "date_to", "company_id", "warehouse_id", "categ_id"];
 
-const STATE_BADGES = {
-    queued: "text-bg-secondary",
-    running: "text-bg-info",
-    done: "text-bg-success",
-    failed: "text-bg-danger",
-    cancelled: "text-bg-warning",
-};
+function readFilters(action) {
+    // The URL (params) wins over the action's context, so a reload or a shared link shows the same view.
+    const source = { ...(action.context || {}), ...(action.params || {}) };
+    const filters = { period: "30" };
+    for (const key of FILTER_KEYS) {
+        const value = source[key] ?? source[`sfai_${key}`];
+        if (value !== undefined && value !== null && value !== "" && value !== false) {
+            filters[key] = key.endsWith("_id") ? parseInt(value) || false : String(value);
+        }
+    }
+    return filters;
+}
 
+/**
+ * The manager's screen: a filter bar, then one panel per question (sales, forecast, heatmaps,
+ * distribution, ABC/XYZ, anomalies, top products, stock, suggestions, model quality). Each panel
+ * loads on its own (one server method each), so a slow or failing one never blanks the others;
+ * KeepLast drops answers to filters that have changed since.
+ */
 export class SalesForecastDashboard extends Component {
     static template = "sales_forecast_ai.Dashboard";
-    static components = { Layout, ForecastChart };
+    static components = {
+        Layout,
+        DashboardFilters,
+        DashboardPanel,
+        KpiCards,
+        SalesCurve,
+        DemandHeatmap,
+        DemandDistribution,
+        AbcXyzMatrix,
+        AnomalyTimeline,
+        TopProducts,
+        StockStatus,
+        SuggestionPanel,
+        ModelQuality,
+    };
     static props = { ...standardActionServiceProps };
+    // Same path as the ir.actions.client record: /odoo/sales-forecast?period=90&warehouse_id=2
+    // rebuilds the dashboard with those filters.
+    static path = "sales-forecast";
 
     setup() {
         this.orm = useService("orm");
@@ -38,70 +84,136 @@ export class SalesForecastDashboard extends Component {
         this.notification = useService("notification");
         this.display = { controlPanel: {} };
         this.state = useState({
-            overview: null,
-            chartKey: false,
-            chartData: null,
+            // Back from a drill-down (breadcrumb), the filters and curve options are restored.
+            filters: this.props.state?.sfaiFilters || readFilters(this.props.action),
+            meta: { status: "loading", data: null, error: "" },
+            panels: Object.fromEntries(PANELS.map((name) => [name, { status: "loading", data: null, error: "" }])),
+            curve: this.props.state?.sfaiCurve || { granularity: "day", productId: false },
             launching: false,
         });
-        this.trendLabels = TREND_LABELS;
-        this.trendIcons = TREND_ICONS;
-        this.stateBadges = STATE_BADGES;
-        this.formatUnits = formatUnits;
-        this.formatConfidence = formatConfidence;
-        this.formatScore = formatScore;
-        onWillStart(() => this.load());
-        onMounted(() => this.schedulePoll());
+        useSetupAction({
+            getLocalState: () => ({ sfaiFilters: this.state.filters, sfaiCurve: this.state.curve }),
+        });
+        this.keepLast = Object.fromEntries(["meta", ...PANELS].map((name) => [name, new KeepLast()]));
+        // Opened from the URL the action has no name of its own: the breadcrumb needs one.
+        this.env.config.setDisplayName?.(_t("Forecast Dashboard"));
+        onWillStart(() => this.loadMeta());
+        onMounted(() => {
+            this.loadPanels();
+            this.schedulePoll();
+        });
         onWillUnmount(() => browser.clearTimeout(this.pollTimer));
     }
 
-    async load() {
-        const overview = await this.orm.call("sales.forecast.dashboard", "get_overview", []);
-        this.state.overview = overview;
-        const top = overview.top_products;
-        const stillListed = top.some((row) => this.rowKey(row) === this.state.chartKey);
-        if (top.length && !stillListed) {
-            await this.selectChartProduct(this.rowKey(top[0]));
-        } else if (!top.length) {
-            Object.assign(this.state, { chartKey: false, chartData: null });
+    // -- loading ---------------------------------------------------------------------------------
+
+    async call(keepLast, method, args, kwargs = {}) {
+        return this.keepLast[keepLast].add(this.orm.call(MODEL, method, args, kwargs));
+    }
+
+    errorMessage(error) {
+        return error?.data?.message || error?.message || String(error);
+    }
+
+    async loadMeta() {
+        const meta = this.state.meta;
+        meta.status = "loading";
+        try {
+            meta.data = await this.call("meta", "get_panel_filters", [this.state.filters]);
+            meta.status = "ready";
+            // What the server understood (defaults filled in) goes to the URL.
+            this.props.updateActionState?.(this.urlState(meta.data.filters));
+        } catch (error) {
+            Object.assign(meta, { status: "error", error: this.errorMessage(error) });
         }
+    }
+
+    urlState(filters) {
+        const state = {};
+        for (const key of FILTER_KEYS) {
+            state[key] = filters[key] || undefined;
+        }
+        if (filters.period !== "custom") {
+            state.date_from = state.date_to = undefined;
+        }
+        return state;
+    }
+
+    loadPanels() {
+        return Promise.all(PANELS.map((name) => this.loadPanel(name)));
+    }
+
+    async loadPanel(name) {
+        const panel = this.state.panels[name];
+        panel.status = "loading";
+        const kwargs =
+            name === "sales_curve"
+                ? { granularity: this.state.curve.granularity, product_id: this.state.curve.productId }
+                : {};
+        try {
+            panel.data = await this.call(name, `get_panel_${name}`, [this.state.filters], kwargs);
+            panel.status = "ready";
+        } catch (error) {
+            Object.assign(panel, { status: "error", error: this.errorMessage(error) });
+        }
+    }
+
+    async onFiltersChange(filters) {
+        this.state.filters = filters;
+        await this.loadMeta();
+        if (this.state.meta.status === "ready") {
+            this.state.filters = { ...filters, ...this.state.meta.data.filters };
+            await this.loadPanels();
+        }
+    }
+
+    async onRefresh() {
+        if (this.state.meta.data?.is_manager) {
+            // Managers rebuild the stored daily sales first, so today's orders show at once.
+            try {
+                await this.orm.call(MODEL, "action_refresh_data", [this.state.filters]);
+            } catch (error) {
+                this.notification.add(this.errorMessage(error), { type: "danger" });
+            }
+        }
+        return this.onFiltersChange(this.state.filters);
     }
 
     schedulePoll() {
         browser.clearTimeout(this.pollTimer);
-        if (this.state.overview?.active_run) {
+        if (this.state.meta.data?.active_run) {
             this.pollTimer = browser.setTimeout(async () => {
-                await this.load();
+                await this.loadMeta();
+                await this.loadPanel("model_quality");
                 this.schedulePoll();
             }, POLL_DELAY_MS);
         }
     }
 
-    rowKey(row) {
-        return `${row.product_id}-${row.warehouse_id || 0}`;
+    // -- sales curve -----------------------------------------------------------------------------
+
+    onGranularity(granularity) {
+        this.state.curve.granularity = granularity;
+        return this.loadPanel("sales_curve");
     }
 
-    async selectChartProduct(key) {
-        const row = this.state.overview.top_products.find((r) => this.rowKey(r) === key);
-        if (!row) {
-            return;
-        }
-        const chartData = await this.orm.call("sales.forecast.dashboard", "get_chart_data", [
-            row.product_id,
-            row.warehouse_id || false,
-        ]);
-        Object.assign(this.state, { chartKey: key, chartData });
+    onCurveProduct(productId) {
+        this.state.curve.productId = productId;
+        return this.loadPanel("sales_curve");
     }
 
-    onChartProductChange(ev) {
-        return this.selectChartProduct(ev.target.value);
+    // -- navigation ------------------------------------------------------------------------------
+
+    openAction(action) {
+        return this.action.doAction(action);
     }
 
-    openProductChart(row) {
+    openProductChart(productId, name) {
         return this.action.doAction({
             type: "ir.actions.client",
             tag: "sales_forecast_ai.forecast_chart",
-            name: row.product_name,
-            params: { product_id: row.product_id, warehouse_id: row.warehouse_id || false },
+            name,
+            params: { product_id: productId, warehouse_id: this.state.filters.warehouse_id || false },
         });
     }
 
@@ -114,6 +226,10 @@ export class SalesForecastDashboard extends Component {
         });
     }
 
+    openImport() {
+        return this.action.doAction("sales_forecast_ai.action_sales_history_import");
+    }
+
     async onRunNow() {
         this.state.launching = true;
         try {
@@ -124,64 +240,54 @@ export class SalesForecastDashboard extends Component {
                 ? [{ name: _t("View run"), onClick: () => this.action.doAction(runAction) }]
                 : [];
             this.notification.add(_t("The forecast run has been queued."), { type: "success", buttons });
-            await this.load();
+            await this.loadMeta();
+            await this.loadPanel("model_quality");
             this.schedulePoll();
         } finally {
             this.state.launching = false;
         }
     }
 
-    onRefresh() {
-        return this.load();
+    // -- template helpers ------------------------------------------------------------------------
+
+    get noSales() {
+        const curve = this.state.panels.sales_curve.data;
+        return Boolean(curve?.available && !curve.history.some((point) => point.qty));
     }
 
-    // Formatting helpers used by the template.
-
-    formatDateTime(value) {
-        return value ? formatDateTime(deserializeDateTime(value)) : "";
+    get noRun() {
+        const quality = this.state.panels.model_quality.data;
+        return Boolean(quality?.available && !quality.recent_runs.length);
     }
 
-    formatDuration(seconds) {
-        if (!seconds) {
-            return "–";
-        }
-        // Runs last seconds to minutes; "1m" alone would hide half of a 97 s run.
-        if (seconds < 60) {
-            return `${Math.round(seconds)}s`;
-        }
-        if (seconds < 3600) {
-            return `${Math.floor(seconds / 60)}m ${Math.round(seconds % 60)}s`;
-        }
-        return formatDuration(seconds, false);
+    get titles() {
+        return {
+            kpis: _t("Key figures"),
+            sales_curve: _t("Sales and forecast"),
+            heatmaps: _t("When demand happens"),
+            distribution: _t("Daily sales distribution per category"),
+            abc_xyz: _t("ABC/XYZ matrix"),
+            anomalies: _t("Anomalies"),
+            top_products: _t("Top products"),
+            stock_status: _t("Stock status"),
+            suggestions: _t("Purchase suggestions"),
+            model_quality: _t("Model quality"),
+        };
     }
 
-    formatShare(share) {
-        return `${formatFloat(share * 100, { digits: [false, 0] })} %`;
-    }
-
-    get kpiCards() {
-        const kpis = this.state.overview.kpis;
-        const units = _t("units forecast");
-        return [
-            {
-                key: "products",
-                label: _t("Products forecast"),
-                value: formatUnits(kpis.products),
-                hint: _t("%s series", kpis.series),
-            },
-            { key: "total_7", label: _t("Next 7 days"), value: formatUnits(kpis.total_7), hint: units },
-            { key: "total_30", label: _t("Next 30 days"), value: formatUnits(kpis.total_30), hint: units },
-            { key: "total_90", label: _t("Next 90 days"), value: formatUnits(kpis.total_90), hint: units },
-        ];
-    }
-
-    get shareGroups() {
-        const shares = this.state.overview.shares;
-        return [
-            { key: "demand_class", title: _t("Demand class"), rows: shares.demand_class },
-            { key: "trend", title: _t("Trend"), rows: shares.trend },
-            { key: "champion", title: _t("Winning model"), rows: shares.champion },
-        ];
+    get emptyTexts() {
+        return {
+            kpis: _t("No figures for this period."),
+            sales_curve: _t("No sales in this period: import your sales history or widen the period."),
+            heatmaps: _t("No sales in this period to spread over weekdays and months."),
+            distribution: _t("No sales in this period: import your sales history or pick another period."),
+            abc_xyz: _t("No product is segmented yet: segments are computed by the forecast run."),
+            anomalies: _t("No anomaly in this period."),
+            top_products: _t("Nothing sold in this period."),
+            stock_status: _t("No forecast yet, so no stock cover to judge: run a forecast first."),
+            suggestions: _t("No purchase suggestion for these filters."),
+            model_quality: _t("No forecast run yet."),
+        };
     }
 }
 

@@ -15,78 +15,180 @@ function screenshotStep(name, trigger) {
     };
 }
 
+/** A step that only passes when the URL holds ``fragment`` (the filters are kept in the URL). */
+function urlStep(fragment) {
+    return {
+        content: `The URL keeps ${fragment}`,
+        trigger: ".o_sfai_dashboard",
+        async run() {
+            // The URL follows once the server has confirmed the filters: give it a few seconds.
+            for (let attempt = 0; attempt < 50 && !window.location.href.includes(fragment); attempt++) {
+                await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+            if (!window.location.href.includes(fragment)) {
+                throw new Error(`${fragment} missing from ${window.location.href}`);
+            }
+        },
+    };
+}
+
+// Ten panels reload after each filter change; a loaded CI machine needs more than the default 10 s.
+const patient = (steps) => steps.map((step) => ({ timeout: 30000, ...step }));
+
+const panel = (name, state = "content") => `.o_sfai_panel[data-panel='${name}'][data-state='${state}']`;
+
 registry.category("web_tour.tours").add("sales_forecast_ai_dashboard_tour", {
     url: "/odoo/sales-forecast",
-    steps: () => [
+    steps: () => patient([
         {
-            content: "KPI cards show the last run's figures",
-            trigger: ".o_sfai_dashboard .o_sfai_kpi[data-kpi='products'] .o_sfai_kpi_value:contains(2)",
+            content: "The forecast KPI sums the latest forecast's series",
+            trigger: `${panel("kpis")} .o_sfai_kpi_card[data-kpi='forecast_30'] .o_sfai_kpi_value:contains(450)`,
         },
         {
-            content: "30-day total sums every forecast series",
-            trigger: ".o_sfai_kpi[data-kpi='total_30'] .o_sfai_kpi_value:contains(450)",
+            content: "Units sold has a previous period and a trend",
+            trigger: `${panel("kpis")} .o_sfai_kpi_card[data-kpi='units_sold'] .o_sfai_kpi_trend`,
         },
         {
-            content: "The last run card shows its failed series",
-            trigger: ".o_sfai_last_run:contains(1 failed)",
+            content: "The sales curve with its forecast is drawn",
+            trigger: `${panel("sales_curve")} canvas[data-points]`,
         },
         {
-            content: "Model comparison lists the winner first",
-            trigger: ".o_sfai_model_table tbody tr:first-child td:first-child:contains(mlp)",
+            content: "The weekday heatmap is filled",
+            trigger: `${panel("heatmaps")} .o_sfai_heatmap_weekday .o_sfai_heatmap_cell[style*='background']`,
         },
         {
-            content: "and every model of the run",
-            trigger: ".o_sfai_model_table tbody tr:nth-child(2) td:first-child:contains(ets)",
+            content: "and the category heatmap too",
+            trigger: `${panel("heatmaps")} .o_sfai_heatmap_category tbody tr`,
         },
         {
-            content: "Series mix shows the trend shares",
-            trigger: ".o_sfai_shares [data-share='trend'] .o_sfai_share_value:contains(33)",
+            content: "The distribution's histogram is drawn, with a box plot per category",
+            trigger: `${panel("distribution")} canvas[data-points]`,
         },
         {
-            content: "Recent runs are listed",
-            trigger: ".o_sfai_runs .o_sfai_run_row .badge:contains(Done)",
+            content: "Box plots are drawn",
+            trigger: `${panel("distribution")} .o_sfai_boxplot .o_sfai_box`,
         },
         {
-            content: "The forecast-vs-history chart of the top product is drawn",
-            trigger: ".o_sfai_dashboard_chart canvas[data-points]",
-        },
-        screenshotStep("dashboard", ".o_sfai_dashboard_chart canvas[data-points]"),
-        {
-            content: "Open the top product's chart",
-            trigger: ".o_sfai_top_product:contains(SFAI Tour Product A):first",
-            run: "click",
+            content: "Top products by quantity are listed",
+            trigger: `${panel("top_products")} .o_sfai_top_row`,
         },
         {
-            content: "The chart action shows the product",
-            trigger: ".o_sfai_forecast_chart_action .o_sfai_product_name:contains(SFAI Tour Product A)",
+            content: "Stock status counts the forecast series",
+            trigger: `${panel("stock_status")} .o_sfai_stock_status[data-status='out']`,
         },
         {
-            content: "with its champion and 30-day total",
-            trigger: ".o_sfai_forecast_chart_action [data-fact='total_30'] .o_sfai_fact_value:contains(300)",
+            content: "Model quality lists the winner first",
+            trigger: `${panel("model_quality")} .o_sfai_model_table tbody tr:first-child td:first-child:contains(mlp)`,
         },
         {
-            content: "and a drawn chart with history and forecast points",
-            trigger: ".o_sfai_forecast_chart_action .o_sfai_forecast_chart canvas[data-points]",
+            content: "and the last run's status",
+            trigger: `${panel("model_quality")} .o_sfai_last_run .badge:contains(Done)`,
         },
         {
-            content: "Every candidate's backtest is listed, the champion marked",
-            trigger: ".o_sfai_candidates tr.table-success:contains(mlp):contains(Champion)",
+            content: "Every panel has left its loading state",
+            trigger: ".o_sfai_dashboard:not(:has(.o_sfai_panel[data-state='loading']))",
         },
-        screenshotStep("chart", ".o_sfai_forecast_chart_action canvas[data-points]"),
+        screenshotStep("dashboard", `${panel("sales_curve")} canvas[data-points]`),
         {
-            content: "Switch to the product's other warehouse",
-            trigger: ".o_sfai_warehouse_select",
+            content: "Show the last 90 days",
+            trigger: ".o_sfai_filter_period",
+            run: "select 90",
+        },
+        {
+            content: "The filter bar shows the new period",
+            trigger: ".o_sfai_filter_period:has(option[value='90']:checked)",
+        },
+        {
+            content: "and the panels reloaded",
+            trigger: `.o_sfai_dashboard:not(:has(.o_sfai_panel[data-state='loading'])) ${panel("sales_curve")} canvas[data-points]`,
+        },
+        urlStep("period=90"),
+        {
+            content: "Keep one warehouse",
+            trigger: ".o_sfai_filter_warehouse",
             run: "selectByLabel SFAI Depot",
         },
         {
-            content: "The chart now shows that warehouse's forecast",
-            trigger: ".o_sfai_forecast_chart_action [data-fact='total_30'] .o_sfai_fact_value:contains(100)",
+            content: "The forecast KPI now counts that warehouse only",
+            trigger: `${panel("kpis")} .o_sfai_kpi_card[data-kpi='forecast_30'] .o_sfai_kpi_value:contains(100)`,
+        },
+        urlStep("warehouse_id="),
+        {
+            content: "Pick the root product category (the tour's products are in it)",
+            trigger: ".o_sfai_filter_category",
+            run() {
+                const select = document.querySelector(".o_sfai_filter_category");
+                select.value = [...select.options].find((option) => option.label.trim() === "All").value;
+                select.dispatchEvent(new Event("change", { bubbles: true }));
+            },
+        },
+        urlStep("categ_id="),
+        {
+            content: "The category keeps the product's forecast",
+            trigger: `${panel("kpis")} .o_sfai_kpi_card[data-kpi='forecast_30'] .o_sfai_kpi_value:contains(100)`,
         },
         {
-            content: "and is drawn again",
-            trigger: ".o_sfai_forecast_chart_action .o_sfai_forecast_chart canvas[data-points]",
+            content: "Weekly buckets for the sales curve",
+            trigger: `${panel("sales_curve")} .o_sfai_curve_granularity [data-granularity='week']`,
+            run: "click",
         },
-    ],
+        {
+            content: "The curve is redrawn weekly",
+            trigger: `${panel("sales_curve")} .o_sfai_curve_granularity .btn-primary[data-granularity='week']`,
+        },
+        {
+            content: "Open the records behind the forecast KPI",
+            trigger: ".o_sfai_kpi_card[data-kpi='forecast_30']",
+            run: "click",
+        },
+        {
+            content: "The drill-down lists the filtered warehouse's forecast only",
+            trigger: ".o_list_view .o_data_row:contains(SFAI Tour Product A)",
+        },
+        {
+            content: "and nothing from the other warehouse",
+            trigger: ".o_list_view:not(:has(.o_data_row:contains(SFAI Tour Product B)))",
+        },
+        {
+            content: "Back to the dashboard",
+            trigger: ".o_breadcrumb .o_back_button a, .o_breadcrumb .breadcrumb-item:first-child a",
+            run: "click",
+        },
+        {
+            content: "The filters survived the round trip",
+            trigger: ".o_sfai_filter_warehouse:has(option:checked:contains(SFAI Depot))",
+        },
+        {
+            content: "The ABC/XYZ panel is ready: a matrix, or why it is not there yet",
+            trigger: `.o_sfai_panel[data-panel='abc_xyz']:not([data-state='loading'])`,
+            run() {
+                const cell = document.querySelector(".o_sfai_abc_xyz_cell[data-cell='ax']");
+                if (cell) {
+                    cell.click();
+                }
+            },
+        },
+        {
+            content: "A cell opens its products, else the panel explains why there is no matrix",
+            trigger: `.o_list_view, ${panel("abc_xyz", "unavailable")}:contains(not installed), ${panel("abc_xyz", "empty")}`,
+        },
+    ]),
+});
+
+// Run once per language by the test: the dashboard with every chart drawn, for a screenshot.
+registry.category("web_tour.tours").add("sales_forecast_ai_dashboard_lang_tour", {
+    url: "/odoo/sales-forecast",
+    steps: () => patient([
+        {
+            content: "Every panel has loaded",
+            trigger: ".o_sfai_dashboard:has(.o_sfai_panel[data-panel='model_quality'][data-state='content']):not(:has(.o_sfai_panel[data-state='loading']))",
+        },
+        {
+            content: "and the charts are drawn",
+            trigger: `${panel("sales_curve")} canvas[data-points]`,
+        },
+        screenshotStep("dashboard_lang", `${panel("distribution")} canvas[data-points]`),
+    ]),
 });
 
 registry.category("web_tour.tours").add("sales_forecast_ai_empty_dashboard_tour", {
@@ -94,9 +196,13 @@ registry.category("web_tour.tours").add("sales_forecast_ai_empty_dashboard_tour"
     steps: () => [
         {
             content: "Without any run the dashboard says what to do",
-            trigger: ".o_sfai_dashboard .o_sfai_empty:contains(No forecast yet):contains(Run one now)",
+            trigger: ".o_sfai_dashboard .o_sfai_no_run:contains(No forecast yet):contains(Run one now)",
         },
-        screenshotStep("empty_dashboard", ".o_sfai_empty"),
+        {
+            content: "Panels without data say so instead of staying blank",
+            trigger: ".o_sfai_panel[data-panel='model_quality'][data-state='empty']:contains(No forecast run yet)",
+        },
+        screenshotStep("empty_dashboard", ".o_sfai_no_run"),
         {
             content: "A manager can start a run from there",
             trigger: ".o_control_panel .o_sfai_run_now:enabled",
