@@ -80,9 +80,11 @@ class SalesForecastKpi(models.AbstractModel):
         period = str(period or "30d").strip().lower()
         if period in PERIOD_DAYS:
             return PERIOD_DAYS[period]
-        if period.endswith("d") and period[:-1].isdigit() and 0 < int(period[:-1]) <= 3660:
-            return int(period[:-1])
-        raise UserError(_("Unknown KPI period %(period)r: use 7d, 30d, 90d, 365d, week, month, quarter or year.",
+        # A bare number is a number of days too (the dashboard passes its filter's span as is).
+        digits = period[:-1] if period.endswith("d") else period
+        if digits.isdigit() and 0 < int(digits) <= 3660:
+            return int(digits)
+        raise UserError(_("Unknown KPI period %(period)r: use a number of days (7, 30d, ...), week, month, quarter or year.",
                           period=period))
 
     @api.model
