@@ -31,7 +31,10 @@ baselines in a rolling-origin backtest; each product gets the model that wins.
         "views/sales_forecast_dashboard_views.xml",
         "views/res_config_settings_views.xml",
         "views/sales_analysis_views.xml",
-        "views/purchase_suggestion_placeholder_views.xml",
+        "security/replenishment_rules.xml",
+        "data/ir_cron_replenishment.xml",
+        "views/sales_forecast_suggestion_views.xml",
+        "views/res_config_settings_replenishment_views.xml",
     ],
     "demo": [
         "data/sales_forecast_demo.xml",

@@ -19,3 +19,8 @@ from . import res_company
 from . import res_config_settings
 from . import sales_forecast_demo
 from . import sales_forecast_demo_orders
+from . import res_company_replenishment
+from . import res_config_settings_replenishment
+from . import product_category_replenishment
+from . import sales_forecast_suggestion
+from . import sales_forecast_run_replenishment
