@@ -594,7 +594,7 @@ class SalesForecastSuggestion(models.Model):
 
     def _prepare_orderpoint_vals(self):
         self.ensure_one()
-        rounding = self.product_id.uom_id.rounding or 0.01
+        rounding = float(self._get_order_roundings(self.product_id)[0]) or 0.01
         rop = float_round(self.reorder_point, precision_rounding=rounding, rounding_method="UP")
         top = max(float_round(self.order_up_to, precision_rounding=rounding, rounding_method="UP"), rop)
         return {
@@ -628,7 +628,9 @@ class SalesForecastSuggestion(models.Model):
         window = policy.TAIL_DAYS
         today = fields.Date.context_today(self.with_context(tz=company.partner_id.tz or "UTC"))
         date_from = today - datetime.timedelta(days=days + window)
-        frame = self.env["sales.forecast.demand"]._get_demand_frame(company, date_from, today)
+        # sudo: buyers get per-product policy figures, not sale lines; the reader aggregates the
+        # company's demand exactly as the forecast that made these suggestions read it
+        frame = self.env["sales.forecast.demand"].sudo()._get_demand_frame(company, date_from, today)
         keys = [(s.product_id.id, s.warehouse_id.id) for s in self]
         row = {k: i for i, k in enumerate(keys)}
         history = np.zeros((len(self), days + window))
@@ -647,7 +649,8 @@ class SalesForecastSuggestion(models.Model):
             safety_days=self.mapped("safety_days"),
             moq=self.mapped("moq"), unit_cost=[s.product_id.standard_price for s in self],
             actual_stock=actual, window=window)
-        for i, line in enumerate(self):
+        # sudo: computed figures, which buyers (who may run the backtest) cannot write themselves
+        for i, line in enumerate(self.sudo()):
             line.write({
                 "backtest_fill_rate": out["fill_rate"][i], "backtest_stockout_days": int(out["stockout_days"][i]),
                 "backtest_stock_value": out["avg_stock_value"][i], "actual_fill_rate": out["actual_fill_rate"][i],
