@@ -139,9 +139,15 @@ class SalesForecastSuggestion(models.Model):
         for line in todo:
             groups[line.company_id, line.partner_id, line.warehouse_id] |= line
         line_vals, linked = [], []
-        for (company, partner, warehouse), group in groups.items():
-            order = group._get_open_rfq(company, partner, warehouse) or PurchaseOrder.with_company(company).create(
-                group._prepare_rfq_vals(company, partner, warehouse))
+        open_rfqs = self._get_open_rfqs(groups)
+        missing = [key for key in groups if key not in open_rfqs]
+        for company in {key[0] for key in missing}:
+            keys = [key for key in missing if key[0] == company]
+            created = PurchaseOrder.with_company(company).create(
+                [groups[key]._prepare_rfq_vals(*key) for key in keys])
+            open_rfqs.update(zip(keys, created))
+        for key, group in groups.items():
+            order = open_rfqs[key]
             orders |= order
             for suggestion in group:
                 line_vals.append(suggestion._prepare_rfq_line_vals(order))
@@ -558,12 +564,25 @@ class SalesForecastSuggestion(models.Model):
                            pack=out["pack"][i]))
         return " ".join(parts)
 
-    def _get_open_rfq(self, company, partner, warehouse):
-        """A draft RFQ this run's suggestions already made for the vendor x warehouse, to complete."""
-        picking_type = self._get_picking_type(warehouse)
-        return self.env["purchase.order"].search([
-            ("company_id", "=", company.id), ("partner_id", "=", partner.id), ("state", "=", "draft"),
-            ("picking_type_id", "=", picking_type.id), ("origin", "=", self._get_rfq_origin())], limit=1)
+    @api.model
+    def _get_open_rfqs(self, groups):
+        """{(company, vendor, warehouse): draft RFQ} that the same runs' suggestions already made, to
+        complete rather than duplicate (one search). ``groups``: that key -> suggestions."""
+        if not groups:
+            return {}
+        warehouses = self.env["stock.warehouse"].browse({key[2].id for key in groups})
+        picking_types = {self._get_picking_type(wh).id: wh for wh in warehouses}
+        origins = {key: lines._get_rfq_origin() for key, lines in groups.items()}
+        orders = self.env["purchase.order"].search([
+            ("company_id", "in", [key[0].id for key in groups]), ("partner_id", "in", [key[1].id for key in groups]),
+            ("state", "=", "draft"), ("picking_type_id", "in", list(picking_types)),
+            ("origin", "in", list(set(origins.values())))], order="id")
+        found = {}
+        for order in orders:
+            key = (order.company_id, order.partner_id, picking_types[order.picking_type_id.id])
+            if key in groups and origins[key] == order.origin:
+                found.setdefault(key, order)
+        return found
 
     def _get_rfq_origin(self):
         return ", ".join(sorted(set(self.run_id.mapped("name")))) or _("Purchase Suggestions")
