@@ -83,6 +83,8 @@ class SalesForecastSuggestion(models.Model):
     backtest_fill_rate = fields.Float("Policy Fill Rate", readonly=True, digits=(16, 3), aggregator="avg")
     backtest_stockout_days = fields.Integer("Policy Stock-out Days", readonly=True)
     backtest_stock_value = fields.Float("Policy Avg Stock Value", readonly=True, digits=(16, 2))
+    backtest_has_actual = fields.Boolean("Stock History", readonly=True,
+                                         help="Deliveries in the period tell what the stock really was.")
     actual_fill_rate = fields.Float("Actual Fill Rate", readonly=True, digits=(16, 3), aggregator="avg")
     actual_stockout_days = fields.Integer("Actual Stock-out Days", readonly=True)
     actual_stock_value = fields.Float("Actual Avg Stock Value", readonly=True, digits=(16, 2))
@@ -221,15 +223,23 @@ class SalesForecastSuggestion(models.Model):
         lines = self or self.search([("is_latest", "=", True), ("company_id", "in", self.env.companies.ids)])
         if not lines:
             raise UserError(_("There is no suggestion to backtest yet: run a forecast first."))
-        totals = {}
+        parts = []
         for company in lines.company_id:
-            totals[company] = lines.filtered(lambda s: s.company_id == company)._policy_backtest(company)
-        parts = [_("%(company)s, %(days)s days, %(series)s products: policy fill rate %(fill).1f%% (actual "
-                   "%(afill).1f%%), stock-out days %(so)s (actual %(aso)s), average stock value %(val).0f "
-                   "(actual %(aval).0f).", company=company.name, days=t["days"], series=t["series"],
-                   fill=100 * t["fill_rate"], afill=100 * t.get("actual_fill_rate", 0.0),
-                   so=t["stockout_days"], aso=t.get("actual_stockout_days", 0), val=t["avg_stock_value"],
-                   aval=t.get("actual_avg_stock_value", 0.0)) for company, t in totals.items()]
+            t = lines.filtered(lambda s: s.company_id == company)._policy_backtest(company)
+            parts.append(self.env._(
+                "%(company)s, %(days)s days, %(series)s products: policy fill rate %(fill).1f%%, %(so)s stock-out "
+                "days, average stock value %(val).0f.", company=company.name, days=t["days"], series=t["series"],
+                fill=100 * t["fill_rate"], so=t["stockout_days"], val=t["avg_stock_value"]))
+            if t["compared"]:
+                parts.append(self.env._(
+                    "On the %(n)s products whose stock moves tell what happened: policy %(fill).1f%% fill rate, "
+                    "%(so)s stock-out days, stock value %(val).0f; actual %(afill).1f%%, %(aso)s days, %(aval).0f.",
+                    n=t["compared"], fill=100 * t["compared_fill_rate"], so=t["compared_stockout_days"],
+                    val=t["compared_stock_value"], afill=100 * t["actual_fill_rate"], aso=t["actual_stockout_days"],
+                    aval=t["actual_avg_stock_value"]))
+            else:
+                parts.append(self.env._("No product has delivered sales in stock moves over the period, so there "
+                                        "is no actual stock history to compare with."))
         return self._notify(_("Policy backtest"), " ".join(parts), "info", sticky=True)
 
     @api.model
@@ -660,27 +670,42 @@ class SalesForecastSuggestion(models.Model):
                 i = row.get((int(p), int(w)))
                 if i is not None and 0 <= d < days + window:
                     history[i, d] += q
-        actual = self._get_actual_stock(company, keys, date_from + datetime.timedelta(days=window), days, today)
+        actual, known = self._get_actual_stock(company, keys, date_from + datetime.timedelta(days=window), days)
         out = policy.backtest_policy(
             history, days, lead_time=self.mapped("lead_time_days"),
             residual_std=[s.result_id.residual_std for s in self], service_level=self.mapped("service_level"),
-            review_days=self.mapped("review_days"),
-            safety_days=self.mapped("safety_days"),
+            review_days=self.mapped("review_days"), safety_days=self.mapped("safety_days"),
             moq=self.mapped("moq"), unit_cost=[s.product_id.standard_price for s in self],
             actual_stock=actual, window=window)
         # sudo: computed figures, which buyers (who may run the backtest) cannot write themselves
         for i, line in enumerate(self.sudo()):
             line.write({
                 "backtest_fill_rate": out["fill_rate"][i], "backtest_stockout_days": int(out["stockout_days"][i]),
-                "backtest_stock_value": out["avg_stock_value"][i], "actual_fill_rate": out["actual_fill_rate"][i],
-                "actual_stockout_days": int(out["actual_stockout_days"][i]),
-                "actual_stock_value": out["actual_avg_stock_value"][i],
+                "backtest_stock_value": out["avg_stock_value"][i], "backtest_has_actual": bool(known[i]),
+                "actual_fill_rate": out["actual_fill_rate"][i] if known[i] else 0.0,
+                "actual_stockout_days": int(out["actual_stockout_days"][i]) if known[i] else 0,
+                "actual_stock_value": out["actual_avg_stock_value"][i] if known[i] else 0.0,
             })
-        return out["totals"]
+        totals = dict(out["totals"])
+        # Like for like: policy and actual over the products with a stock history only.
+        demand = out["demand"][known]
+        served = out["fill_rate"][known] * demand
+        actual_served = out["actual_fill_rate"][known] * demand
+        totals.update(
+            compared=int(known.sum()),
+            compared_fill_rate=float(served.sum() / demand.sum()) if demand.sum() > 0 else 1.0,
+            compared_stockout_days=int(out["stockout_days"][known].sum()),
+            compared_stock_value=float(out["avg_stock_value"][known].sum()),
+            actual_fill_rate=float(actual_served.sum() / demand.sum()) if demand.sum() > 0 else 1.0,
+            actual_stockout_days=int(out["actual_stockout_days"][known].sum()),
+            actual_avg_stock_value=float(out["actual_avg_stock_value"][known].sum()))
+        return totals
 
-    def _get_actual_stock(self, company, keys, date_from, days, today):
+    def _get_actual_stock(self, company, keys, date_from, days):
         """(n, days) end-of-day stock that really was, rebuilt backwards from today's quants with
-        the done moves in and out of each warehouse (one aggregated read)."""
+        the done moves in and out of each warehouse (one aggregated read), and (n,) whether it
+        means anything: only where sales left the warehouse as deliveries in the period (sales
+        without pickings, e.g. imported or invoiced-only, leave the stock history blank)."""
         products = self.env["product.product"].browse({k[0] for k in keys})
         warehouses = self.env["stock.warehouse"].browse({k[1] for k in keys})
         stock = self._get_stock_levels(company, products, warehouses)
@@ -690,11 +715,14 @@ class SalesForecastSuggestion(models.Model):
             [("product_id", "in", products.ids), ("company_id", "=", company.id), ("state", "=", "done"),
              ("date", ">=", datetime.datetime.combine(date_from, datetime.time.min))],
             groupby=["product_id", "location_id", "location_dest_id", "date:day"], aggregates=["product_qty:sum"])
+        known = np.zeros(len(keys), dtype=bool)
         for product, source, dest, day, qty in groups:
             src_wh = source.warehouse_id.id if source.usage == "internal" else False
             dst_wh = dest.warehouse_id.id if dest.usage == "internal" else False
             if src_wh == dst_wh:
                 continue
+            if src_wh and dest.usage == "customer" and (product.id, src_wh) in row:
+                known[row[product.id, src_wh]] = True
             day = day.date() if isinstance(day, datetime.datetime) else day
             d = min(max((day - date_from).days, 0), days)
             for wh, sign in ((dst_wh, 1.0), (src_wh, -1.0)):
@@ -704,4 +732,4 @@ class SalesForecastSuggestion(models.Model):
         now = np.array([stock.get(k, (0.0, 0.0))[0] for k in keys])
         # Evening of day t = today's stock minus everything received (net) after day t.
         after = np.cumsum(net[:, ::-1], axis=1)[:, ::-1]  # after[:, t] = net from day t onwards
-        return now[:, None] - after[:, 1:]
+        return now[:, None] - after[:, 1:], known
