@@ -6,20 +6,17 @@ queries; the policy itself is ``engine.policy`` (pure numpy). Rows are kept per 
 marks the company's current ones, like forecast results.
 """
 import datetime
-import logging
 import math
 from collections import defaultdict
 
 import numpy as np
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_round
 
 from ..engine import policy
-
-_logger = logging.getLogger(__name__)
 
 URGENCY = [("order_now", "Order Now"), ("watch", "Watch"), ("ok", "OK")]
 ABC = [("A", "A"), ("B", "B"), ("C", "C")]
@@ -48,30 +45,32 @@ class SalesForecastSuggestion(models.Model):
                                  help="The product's main vendor: its first valid vendor line (lowest sequence).")
     abc_class = fields.Selection(ABC, string="ABC Class", readonly=True,
                                  help="From the segmentation, when there is one; it sets the service level.")
-    qty_available = fields.Float("On Hand", readonly=True, digits="Product Unit of Measure")
-    qty_incoming = fields.Float("Incoming", readonly=True, digits="Product Unit of Measure",
+    # Read-only figures have no digits: rounding each value on create costs more than the whole policy
+    # when a refresh writes thousands of rows (the client shows 2 decimals anyway).
+    qty_available = fields.Float("On Hand", readonly=True)
+    qty_incoming = fields.Float("Incoming", readonly=True,
                                 help="Expected receipts and open requests for quotation.")
-    qty_reserved = fields.Float("Reserved", readonly=True, digits="Product Unit of Measure")
+    qty_reserved = fields.Float("Reserved", readonly=True)
     lead_time_days = fields.Integer("Lead Time (days)", readonly=True, aggregator="avg")
-    demand_lead_time = fields.Float("Forecast over Lead Time", readonly=True, digits=(16, 2))
-    mean_daily = fields.Float("Daily Demand", readonly=True, digits=(16, 3))
-    service_level = fields.Float("Service Level (%)", readonly=True, digits=(16, 1), aggregator="avg")
+    demand_lead_time = fields.Float("Forecast over Lead Time", readonly=True)
+    mean_daily = fields.Float("Daily Demand", readonly=True)
+    service_level = fields.Float("Service Level (%)", readonly=True, aggregator="avg")
     review_days = fields.Integer("Review Cycle (days)", readonly=True, aggregator="avg")
-    safety_stock = fields.Float(readonly=True, digits=(16, 2))
-    reorder_point = fields.Float("Reorder Point", readonly=True, digits=(16, 2))
-    simple_reorder_point = fields.Float("Simple Rule ROP", readonly=True, digits=(16, 2),
+    safety_stock = fields.Float(readonly=True)
+    reorder_point = fields.Float("Reorder Point", readonly=True)
+    simple_reorder_point = fields.Float("Simple Rule ROP", readonly=True,
                                         help="Daily demand x (lead time + safety days), for comparison.")
-    order_up_to = fields.Float("Order-up-to", readonly=True, digits=(16, 2))
-    moq = fields.Float("Vendor MOQ", readonly=True, digits="Product Unit of Measure")
-    safety_days = fields.Float("Safety Days", readonly=True, digits=(16, 1),
+    order_up_to = fields.Float("Order-up-to", readonly=True)
+    moq = fields.Float("Vendor MOQ", readonly=True)
+    safety_days = fields.Float("Safety Days", readonly=True,
                                help="Floor of the safety stock, in days of demand (from the sector profile).")
-    qty_suggested = fields.Float("Suggested", readonly=True, digits="Product Unit of Measure")
+    qty_suggested = fields.Float("Suggested", readonly=True)
     qty_to_order_manual = fields.Float("Manual Quantity", digits="Product Unit of Measure", copy=False)
     qty_to_order = fields.Float(
         "To Order", compute="_compute_qty_to_order", inverse="_inverse_qty_to_order", store=True,
         digits="Product Unit of Measure", help="The suggestion, unless you set your own quantity.")
-    price_unit = fields.Float("Vendor Price", readonly=True, digits="Product Price", aggregator=False)
-    days_of_cover = fields.Float("Days of Cover", readonly=True, digits=(16, 1), aggregator="avg")
+    price_unit = fields.Float("Vendor Price", readonly=True, aggregator=False)
+    days_of_cover = fields.Float("Days of Cover", readonly=True, aggregator="avg")
     urgency = fields.Selection(URGENCY, required=True, default="ok", readonly=True, index=True)
     urgency_rank = fields.Integer(compute="_compute_urgency_rank", store=True)
     stockout_date = fields.Date("Expected Stock-out", readonly=True)
@@ -80,14 +79,14 @@ class SalesForecastSuggestion(models.Model):
                                        index="btree_not_null", ondelete="set null")
     purchase_order_id = fields.Many2one(related="purchase_line_id.order_id", string="RFQ")
     # Policy backtest (action_policy_backtest): the policy replayed on past demand vs what happened.
-    backtest_fill_rate = fields.Float("Policy Fill Rate", readonly=True, digits=(16, 3), aggregator="avg")
+    backtest_fill_rate = fields.Float("Policy Fill Rate", readonly=True, aggregator="avg")
     backtest_stockout_days = fields.Integer("Policy Stock-out Days", readonly=True)
-    backtest_stock_value = fields.Float("Policy Avg Stock Value", readonly=True, digits=(16, 2))
+    backtest_stock_value = fields.Float("Policy Avg Stock Value", readonly=True)
     backtest_has_actual = fields.Boolean("Stock History", readonly=True,
                                          help="Deliveries in the period tell what the stock really was.")
-    actual_fill_rate = fields.Float("Actual Fill Rate", readonly=True, digits=(16, 3), aggregator="avg")
+    actual_fill_rate = fields.Float("Actual Fill Rate", readonly=True, aggregator="avg")
     actual_stockout_days = fields.Integer("Actual Stock-out Days", readonly=True)
-    actual_stock_value = fields.Float("Actual Avg Stock Value", readonly=True, digits=(16, 2))
+    actual_stock_value = fields.Float("Actual Avg Stock Value", readonly=True)
 
     @api.depends("qty_suggested", "qty_to_order_manual")
     def _compute_qty_to_order(self):
@@ -309,11 +308,12 @@ class SalesForecastSuggestion(models.Model):
         out.update(lead_time=lead, moq=moq, pack=np.array([packs.get(p, 0.0) for p, __ in keys]), on_hand=np.array([stock.get(k, (0.0, 0.0))[0] for k in keys]),
                    incoming=np.array([incoming.get(k, 0.0) for k in keys]),
                    reserved=np.array([stock.get(k, (0.0, 0.0))[1] for k in keys]))
-        vals_list = []
+        vals_list, texts = [], self._get_reason_texts()
         for i, result in enumerate(results):
             product_id, warehouse_id = keys[i]
             seller = vendors.get(product_id, (None, 0.0))[0]
-            vals = self._prepare_suggestion_vals(run, result, seller, abc.get(keys[i]), settings, out, i, today)
+            vals = self._prepare_suggestion_vals(run, result, seller, abc.get(keys[i]), settings, out, i, today,
+                                                 texts)
             old = kept.get(keys[i])
             if old:  # a refresh of the same run keeps the buyer's quantity and the RFQ link
                 vals.update(qty_to_order_manual=old.qty_to_order_manual, purchase_line_id=old.purchase_line_id.id)
@@ -340,8 +340,12 @@ class SalesForecastSuggestion(models.Model):
                                                              ("is_latest", "=", False)]).ids)])
         old.unlink()
         by_buyer = defaultdict(lambda: self.browse())
+        responsible = {}
         for line in urgent:
-            buyer = line._get_responsible_buyer()
+            key = (line.partner_id.buyer_id, line.product_id.responsible_id, line.run_id.user_id, line.company_id)
+            if key not in responsible:
+                responsible[key] = line._get_responsible_buyer()
+            buyer = responsible[key]
             if buyer:
                 by_buyer[buyer] |= line
         todo_type = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
@@ -391,7 +395,8 @@ class SalesForecastSuggestion(models.Model):
             matrix[row[result.id], :len(series)] = series
             if len(series) < horizon and len(series):  # a run from days ago: carry its tail on
                 matrix[row[result.id], len(series):] = series[-policy.TAIL_DAYS:].mean()
-        no_points = [row[r.id] for r in results if r.id not in {g[0].id for g in groups}]
+        with_points = {result.id for result, __, __ in groups}
+        no_points = [row[r.id] for r in results if r.id not in with_points]
         for i in no_points:  # points pruned: flat at the result's historical mean
             matrix[i] = max(results[i].history_mean, 0.0)
         return matrix
@@ -519,7 +524,7 @@ class SalesForecastSuggestion(models.Model):
         return {"service_level": policy.abc_service_level(np.array(levels), classes), "review_days": np.array(review),
                 "safety_days": np.array(safety), "profile": names}
 
-    def _prepare_suggestion_vals(self, run, result, seller, abc, settings, out, i, today):
+    def _prepare_suggestion_vals(self, run, result, seller, abc, settings, out, i, today, texts):
         stockout = out["stockout_day"][i]
         cover = out["days_of_cover"][i]
         return {
@@ -542,7 +547,7 @@ class SalesForecastSuggestion(models.Model):
             "review_days": int(settings["review_days"][i]),
             "days_of_cover": float(min(cover, 9999.0)),
             "stockout_date": today + datetime.timedelta(days=math.floor(stockout)) if stockout == stockout else False,
-            "reason": self._reason(result, seller, settings, out, i),
+            "reason": self._reason(result, seller, settings, out, i, texts),
         }
 
     @api.model
@@ -551,27 +556,41 @@ class SalesForecastSuggestion(models.Model):
                                                        "reorder_point", "simple_reorder_point", "order_up_to",
                                                        "qty_suggested")} | {"urgency": str(out["urgency"][i])}
 
-    def _reason(self, result, seller, settings, out, i):
-        parts = [_("%(model)s forecast: %(demand).1f over the %(lead).0f-day lead time (%(origin)s).",
-                   model=result.champion or _("fallback"), demand=out["demand_lead_time"][i],
-                   lead=out["lead_time"][i],
-                   origin=_("vendor %s", seller.partner_id.name) if seller else _("default lead time, no vendor")),
-                 _("Safety stock %(ss).1f at %(level).1f%% service level (%(profile)s, error %(sigma).1f over the "
-                   "lead time); reorder point %(rop).1f, order-up-to %(s).1f with a %(review)s-day review.",
-                   ss=out["safety_stock"][i], level=settings["service_level"][i], profile=settings["profile"][i],
-                   sigma=out["sigma_lead_time"][i], rop=out["reorder_point"][i], s=out["order_up_to"][i],
-                   review=int(settings["review_days"][i]))]
+    @api.model
+    def _get_reason_texts(self):
+        """The reason's sentences, translated once per refresh rather than once per row."""
+        return {
+            "forecast": _("%(model)s forecast: %(demand).1f over the %(lead).0f-day lead time (%(origin)s)."),
+            "vendor": _("vendor %s"),
+            "no_vendor": _("default lead time, no vendor"),
+            "fallback": _("fallback"),
+            "policy": _("Safety stock %(ss).1f at %(level).1f%% service level (%(profile)s, error %(sigma).1f over "
+                        "the lead time); reorder point %(rop).1f, order-up-to %(s).1f with a %(review)s-day review."),
+            "below": _("Stock position %(pos).1f is below the reorder point."),
+            "cover": _("Stock position %(pos).1f covers %(days).1f days."),
+            "moq": _("Raised from %(need).1f to the vendor's minimum %(moq).1f."),
+            "pack": _("Rounded up from %(need).1f to packs of %(pack)g."),
+        }
+
+    def _reason(self, result, seller, settings, out, i, texts):
+        parts = [
+            texts["forecast"] % {
+                "model": result.champion or texts["fallback"], "demand": out["demand_lead_time"][i],
+                "lead": out["lead_time"][i],
+                "origin": texts["vendor"] % seller.partner_id.name if seller else texts["no_vendor"]},
+            texts["policy"] % {
+                "ss": out["safety_stock"][i], "level": settings["service_level"][i], "profile": settings["profile"][i],
+                "sigma": out["sigma_lead_time"][i], "rop": out["reorder_point"][i], "s": out["order_up_to"][i],
+                "review": int(settings["review_days"][i])},
+        ]
         if out["position"][i] < out["reorder_point"][i] - 1e-9:
-            parts.append(_("Stock position %(pos).1f is below the reorder point.", pos=out["position"][i]))
+            parts.append(texts["below"] % {"pos": out["position"][i]})
         elif out["days_of_cover"][i] < 9999:
-            parts.append(_("Stock position %(pos).1f covers %(days).1f days.", pos=out["position"][i],
-                           days=out["days_of_cover"][i]))
+            parts.append(texts["cover"] % {"pos": out["position"][i], "days": out["days_of_cover"][i]})
         if out["moq_applied"][i]:
-            parts.append(_("Raised from %(need).1f to the vendor's minimum %(moq).1f.", need=out["qty_needed"][i],
-                           moq=out["moq"][i]))
+            parts.append(texts["moq"] % {"need": out["qty_needed"][i], "moq": out["moq"][i]})
         elif out["pack"][i] > 0 and out["qty_suggested"][i] > out["qty_needed"][i] + 1e-6:
-            parts.append(_("Rounded up from %(need).1f to packs of %(pack)g.", need=out["qty_needed"][i],
-                           pack=out["pack"][i]))
+            parts.append(texts["pack"] % {"need": out["qty_needed"][i], "pack": out["pack"][i]})
         return " ".join(parts)
 
     @api.model
