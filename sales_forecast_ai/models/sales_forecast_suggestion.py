@@ -12,7 +12,7 @@ from collections import defaultdict
 import numpy as np
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_round
 
@@ -150,8 +150,9 @@ class SalesForecastSuggestion(models.Model):
         for key, group in groups.items():
             order = open_rfqs[key]
             orders |= order
+            names = group._get_rfq_line_names(key[1])
             for suggestion in group:
-                line_vals.append(suggestion._prepare_rfq_line_vals(order))
+                line_vals.append(suggestion._prepare_rfq_line_vals(order, names[suggestion.product_id.id]))
                 linked.append(suggestion)
         if line_vals:
             po_lines = self.env["purchase.order.line"].create(line_vals)
@@ -629,16 +630,42 @@ class SalesForecastSuggestion(models.Model):
             "user_id": self.env.user.id,
         }
 
-    def _prepare_rfq_line_vals(self, order):
-        """Vendor price, purchase UoM, taxes and dates as Odoo's own procurement sets them."""
+    def _get_rfq_line_names(self, partner):
+        """{product id: line description} as the vendor knows the products (its codes and names), for
+        all of them at once: read one by one, that lookup is half the time of a 500-line order."""
+        products = self.product_id.with_context(lang=partner.lang, partner_id=partner.id)
+        return {product.id: product.display_name + ("\n" + product.description_purchase
+                                                    if product.description_purchase else "")
+                for product in products}
+
+    def _prepare_rfq_line_vals(self, order, name):
+        """What purchase.order.line._prepare_purchase_order_line gives (vendor price for the quantity,
+        purchase UoM, mapped taxes, planned date), with the description computed in bulk."""
         self.ensure_one()
-        seller = self.product_id.seller_ids.filtered(lambda s: s.partner_id == self.partner_id)[:1]
-        vals = self.env["purchase.order.line"]._prepare_purchase_order_line(
-            self.product_id, self.qty_to_order, self.product_id.uom_id, self.company_id, seller, order)
-        if not vals.get("price_unit") and seller:
-            # Below the vendor's minimum (a manual quantity), Odoo finds no price: keep the vendor's.
-            vals["price_unit"] = seller.price
-        return vals
+        product, company = self.product_id, self.company_id
+        qty = product.uom_id._compute_quantity(self.qty_to_order, product.uom_po_id, rounding_method="HALF-UP")
+        today = fields.Date.today()
+        day = max(order.date_order.date(), today) if order.date_order else today
+        seller = product.with_company(company)._select_seller(
+            partner_id=self.partner_id, quantity=qty, date=day, uom_id=product.uom_po_id) or \
+            product.seller_ids.filtered(lambda s: s.partner_id == self.partner_id)[:1]  # below the MOQ: its price
+        product_taxes = product.supplier_taxes_id.filtered(lambda tax: tax.company_id in company.parent_ids)
+        taxes = order.fiscal_position_id.map_tax(product_taxes)
+        price = self.env["account.tax"]._fix_tax_included_price_company(
+            seller.price, product_taxes, taxes, company) if seller else 0.0
+        if price and seller.currency_id != order.currency_id:
+            price = seller.currency_id._convert(price, order.currency_id, company, day)
+        return {
+            "order_id": order.id,
+            "name": name,
+            "product_id": product.id,
+            "product_qty": qty,
+            "product_uom": product.uom_po_id.id,
+            "price_unit": price,
+            "discount": seller.discount or 0.0,
+            "taxes_id": [Command.set(taxes.ids)],
+            "date_planned": self.env["purchase.order.line"]._get_date_planned(seller, po=order),
+        }
 
     def _prepare_orderpoint_vals(self):
         self.ensure_one()

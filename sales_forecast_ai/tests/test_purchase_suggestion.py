@@ -136,6 +136,9 @@ class TestPurchaseSuggestion(SuggestionRunMixin, ForecastCase):
         p1_line = self._line(self.p1, self.wh1).purchase_line_id
         self.assertEqual((p1_line.product_qty, p1_line.price_unit, p1_line.product_uom),
                          (500.0, 3.5, self.p1.uom_po_id))
+        self.assertIn("SFAI Widget", p1_line.name)
+        self.assertEqual(p1_line.date_planned.date(), p1_line.order_id.date_order.date() + datetime.timedelta(days=5),
+                         "planned with the vendor's lead time")
         self.assertEqual(self._line(self.p2, self.wh1).purchase_line_id.product_qty, 30.0, "the manual quantity")
         self.assertFalse(self._line(self.p3, self.wh1).purchase_line_id)
         # Again: nothing new.
