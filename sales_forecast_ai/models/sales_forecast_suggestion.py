@@ -511,6 +511,9 @@ class SalesForecastSuggestion(models.Model):
         own = policy.Profile("company", company.forecast_service_level, company.forecast_review_days,
                              company.forecast_safety_days)
         base = policy.resolve_profile(company.forecast_replenishment_profile, own)
+        labels = dict(self.env["res.company"]._fields["forecast_replenishment_profile"]._description_selection(
+            self.env))
+        labels["company"] = labels.get("custom", "company")
         levels, review, safety, names = [], [], [], []
         for result in results:
             categ = result.product_id.categ_id
@@ -519,7 +522,7 @@ class SalesForecastSuggestion(models.Model):
             levels.append(level)
             review.append(profile.review_days)
             safety.append(profile.safety_days)
-            names.append(profile.name)
+            names.append(labels.get(profile.name, profile.name))
         keys = [(r.product_id.id, r.warehouse_id.id) for r in results]
         classes = [abc.get(k, "") for k in keys]
         return {"service_level": policy.abc_service_level(np.array(levels), classes), "review_days": np.array(review),

@@ -81,6 +81,8 @@ class TestPurchaseSuggestion(SuggestionRunMixin, ForecastCase):
         lines = self.Suggestion.search([("run_id", "=", self.forecast_run.id)])
         self.assertEqual(len(lines), 4, "one per stocked product x warehouse of the run")
         self.assertTrue(all(lines.mapped("is_latest")))
+        cron = self.env.ref(f"{MODULE}.ir_cron_purchase_suggestion_refresh")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "the run woke the refresh up")
         p1 = self._line(self.p1, self.wh1)
         self.assertEqual((p1.partner_id, p1.lead_time_days, p1.moq), (self.vendor_a, 5, 500.0))
         self.assertAlmostEqual(p1.qty_available, 2.0)
@@ -107,8 +109,9 @@ class TestPurchaseSuggestion(SuggestionRunMixin, ForecastCase):
         p2 = self._line(self.p2, self.wh1)
         p2.qty_to_order = 42.0
         self.assertEqual((p2.qty_to_order_manual, p2.qty_suggested), (42.0, 0.0))
-        self.p1.categ_id = self.env["product.category"].create({"name": "SFAI Medicines",
-                                                                "forecast_replenishment_profile": "pharmacy"})
+        medicines = self.env["product.category"].create({"name": "SFAI Medicines",
+                                                         "forecast_replenishment_profile": "pharmacy"})
+        self.p1.categ_id = medicines
         before = self._line(self.p1, self.wh1).safety_stock
         self.Suggestion._refresh_run(self.forecast_run)
         self.assertEqual(self.Suggestion.search_count([("run_id", "=", self.forecast_run.id)]), 4, "no duplicate")
@@ -116,6 +119,12 @@ class TestPurchaseSuggestion(SuggestionRunMixin, ForecastCase):
         p1 = self._line(self.p1, self.wh1)
         self.assertEqual((p1.service_level, p1.review_days, p1.safety_days), (99.0, 7, 7.0))
         self.assertGreater(p1.safety_stock, before)
+        self.assertIn("Pharmacy", p1.reason)
+        medicines.forecast_service_level = 99.5
+        self.Suggestion._refresh_run(self.forecast_run)
+        self.assertEqual(self._line(self.p1, self.wh1).service_level, 99.5, "the category's own level first")
+        with self.assertRaises(ValidationError):
+            medicines.forecast_service_level = 100.0
         with self.assertRaises(ValidationError):
             self.company.forecast_urgency_now_days = 30  # above the WATCH threshold (14)
 
