@@ -242,16 +242,16 @@ class SalesForecastSuggestion(models.Model):
                                         "is no actual stock history to compare with."))
         return self._notify(_("Policy backtest"), " ".join(parts), "info", sticky=True)
 
-    @api.model
     def action_refresh(self):
-        """Rebuild the current company's suggestions from its latest run (managers, from the list)."""
+        """Rebuild the current company's suggestions from its latest run (managers, from the list; the
+        selected rows, if any, do not matter)."""
         self.check_access("create")
         run = self.env["sales.forecast.run"].search(
             [("company_id", "=", self.env.company.id), ("state", "=", "done")], order="date_end desc, id desc",
             limit=1)
         if not run:
             raise UserError(_("No finished forecast run for %s yet: run a forecast first.", self.env.company.name))
-        count = self._refresh_run(run)
+        count = self.browse()._refresh_run(run)
         return self._notify(_("Purchase suggestions"), _("%(count)s suggestion(s) computed from %(run)s.",
                                                          count=count, run=run.name), "success", reload=True)
 

@@ -14,3 +14,4 @@ from . import test_settings
 from . import test_uninstall_hook
 from . import test_settings_tour
 from . import test_purchase_suggestion
+from . import test_purchase_suggestion_tour
