@@ -272,8 +272,7 @@ class SalesForecastSuggestion(models.Model):
         """(Re)build the suggestions of ``run``; returns how many. Reads are aggregated: results,
         points, quants, moves, RFQ lines, vendors and packagings in one query each."""
         company = run.company_id
-        env_company = self.with_company(company).with_context(active_test=False)
-        results = env_company.env["sales.forecast.result"].search_fetch(
+        results = self.with_company(company).env["sales.forecast.result"].search_fetch(
             [("run_id", "=", run.id), ("warehouse_id", "!=", False), ("product_id.is_storable", "=", True),
              ("status", "!=", "failed")],
             ["product_id", "warehouse_id", "residual_std", "champion", "history_mean", "status"])
@@ -294,21 +293,21 @@ class SalesForecastSuggestion(models.Model):
         keys = [(r.product_id.id, r.warehouse_id.id) for r in results]
         rmse = self._get_champion_rmse(results)
         default_lead = company.forecast_lead_time_days
-        lead = np.array([vendors[p][0].delay if p in vendors else default_lead for p, __ in keys], dtype=float)
-        moq = np.array([vendors[p][1] if p in vendors else 0.0 for p, __ in keys])
+        inputs = {
+            "lead_time": np.array([vendors[p][0].delay if p in vendors else default_lead for p, __ in keys],
+                                  dtype=float),
+            "moq": np.array([vendors[p][1] if p in vendors else 0.0 for p, __ in keys]),
+            "pack": np.array([packs.get(p, 0.0) for p, __ in keys]),
+            "on_hand": np.array([stock.get(k, (0.0, 0.0))[0] for k in keys]),
+            "incoming": np.array([incoming.get(k, 0.0) for k in keys]),
+            "reserved": np.array([stock.get(k, (0.0, 0.0))[1] for k in keys]),
+        }
         out = policy.compute_policy(
-            forecast,
-            on_hand=np.array([stock.get(k, (0.0, 0.0))[0] for k in keys]),
-            incoming=np.array([incoming.get(k, 0.0) for k in keys]),
-            reserved=np.array([stock.get(k, (0.0, 0.0))[1] for k in keys]),
-            lead_time=lead, residual_std=results.mapped("residual_std"), rmse=rmse,
+            forecast, **inputs, residual_std=results.mapped("residual_std"), rmse=rmse,
             service_level=settings["service_level"], review_days=settings["review_days"],
-            safety_days=settings["safety_days"], moq=moq, pack=np.array([packs.get(p, 0.0) for p, __ in keys]),
-            rounding=self._get_order_roundings([r.product_id for r in results]),
+            safety_days=settings["safety_days"], rounding=self._get_order_roundings([r.product_id for r in results]),
             now_days=company.forecast_urgency_now_days, watch_days=company.forecast_urgency_watch_days)
-        out.update(lead_time=lead, moq=moq, pack=np.array([packs.get(p, 0.0) for p, __ in keys]), on_hand=np.array([stock.get(k, (0.0, 0.0))[0] for k in keys]),
-                   incoming=np.array([incoming.get(k, 0.0) for k in keys]),
-                   reserved=np.array([stock.get(k, (0.0, 0.0))[1] for k in keys]))
+        out.update(inputs)
         vals_list, texts = [], self._get_reason_texts()
         for i, result in enumerate(results):
             product_id, warehouse_id = keys[i]
@@ -322,10 +321,10 @@ class SalesForecastSuggestion(models.Model):
         previous.unlink()
         suggestions = self.with_context(tracking_disable=True, mail_create_nolog=True,
                                         mail_create_nosubscribe=True).create(vals_list)
-        self.search([("company_id", "=", company.id), ("is_latest", "=", True),
-                     ("run_id", "!=", run.id)]).write({"is_latest": False})
         if run == self.env["sales.forecast.run"].search([("company_id", "=", company.id), ("state", "=", "done")],
                                                         order="date_end desc, id desc", limit=1):
+            self.search([("company_id", "=", company.id), ("is_latest", "=", True),
+                         ("run_id", "!=", run.id)]).write({"is_latest": False})
             suggestions.write({"is_latest": True})
         suggestions._schedule_buyer_activities()
         return len(suggestions)
