@@ -163,6 +163,12 @@ class TestPurchaseSuggestion(SuggestionRunMixin, ForecastCase):
         self.assertEqual(p1.run_id, second)
         self.assertAlmostEqual(p1.qty_incoming, 500.0)
         self.assertFalse(self.Suggestion.search([("run_id", "=", self.forecast_run.id), ("is_latest", "=", True)]))
+        # Refreshing the older run again does not take the latest flag back, and keeps its RFQ links.
+        self.Suggestion._refresh_run(self.forecast_run)
+        self.assertEqual(self._line(self.p1, self.wh1).run_id, second)
+        old = self.Suggestion.search([("run_id", "=", self.forecast_run.id), ("product_id", "=", self.p1.id),
+                                      ("warehouse_id", "=", self.wh1.id)])
+        self.assertEqual(old.purchase_line_id, p1_line)
 
     def test_rfq_lines_of_a_cancelled_order_can_be_reordered(self):
         buyer = self.users["forecast_purchase_user"]
