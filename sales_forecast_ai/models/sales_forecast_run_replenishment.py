@@ -13,3 +13,9 @@ class SalesForecastRun(models.Model):
         cron = self.env.ref(SUGGESTION_CRON, raise_if_not_found=False)
         if cron:
             cron._trigger()
+
+    def unlink(self):
+        # Through the ORM, not the database cascade: the buyers' to-dos on the suggestions go with them
+        # (an orphan activity makes the web client show "Missing Record" to its user).
+        self.env["sales.forecast.suggestion"].search([("run_id", "in", self.ids)]).unlink()
+        return super().unlink()

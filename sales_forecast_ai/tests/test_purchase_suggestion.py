@@ -276,6 +276,9 @@ class TestPurchaseSuggestion(SuggestionRunMixin, ForecastCase):
         others = activities - mine
         self.assertIn("SFAI Gizmo", str(others.note))
         self.assertTrue(all(user.has_group("purchase.group_purchase_manager") for user in others.user_id))
+        # Deleting the run takes its suggestions and their to-dos along.
+        self.forecast_run.unlink()
+        self.assertFalse(activities.exists())
 
 
 @tagged("post_install", "-at_install")
