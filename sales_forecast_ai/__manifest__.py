@@ -46,6 +46,10 @@ baselines in a rolling-origin backtest; each product gets the model that wins.
         "views/res_config_settings_analytics_views.xml",
         "security/dashboard_rules.xml",
         "data/ir_cron_dashboard.xml",
+        "security/replenishment_rules.xml",
+        "data/ir_cron_replenishment.xml",
+        "views/sales_forecast_suggestion_views.xml",
+        "views/res_config_settings_replenishment_views.xml",
     ],
     "demo": [
         "data/sales_forecast_demo.xml",

@@ -45,3 +45,8 @@ from . import sales_forecast_dashboard_panels
 from . import sales_forecast_dashboard_daily
 from . import sales_forecast_run_dashboard
 from . import sales_forecast_dashboard_forecast
+from . import res_company_replenishment
+from . import res_config_settings_replenishment
+from . import product_category_replenishment
+from . import sales_forecast_suggestion
+from . import sales_forecast_run_replenishment

@@ -27,3 +27,5 @@ from . import test_chat_access
 from . import test_chat_offline
 from . import test_analytics
 from . import test_quotation_suggestions_tour
+from . import test_purchase_suggestion
+from . import test_purchase_suggestion_tour
