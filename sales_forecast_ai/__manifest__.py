@@ -32,7 +32,6 @@ baselines in a rolling-origin backtest; each product gets the model that wins.
         "views/sales_forecast_dashboard_views.xml",
         "views/res_config_settings_views.xml",
         "views/sales_analysis_views.xml",
-        "views/purchase_suggestion_placeholder_views.xml",
         "security/sales_forecast_demand_report_rules.xml",
         "views/sales_forecast_demand_report_views.xml",
         "views/res_config_settings_history_import_views.xml",
