@@ -18,4 +18,4 @@ class ResCompany(models.Model):
             if not 0 < company.forecast_import_max_quantity <= MAX_CEILING:
                 raise ValidationError(_("%(company)s: the history import quantity ceiling must be above 0 and at "
                                         "most %(ceiling)s (got %(value)s).", company=company.name,
-                                        ceiling=f"{MAX_CEILING:g}", value=company.forecast_import_max_quantity))
+                                        ceiling=format(MAX_CEILING, "g"), value=company.forecast_import_max_quantity))

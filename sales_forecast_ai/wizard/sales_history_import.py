@@ -215,7 +215,9 @@ class SalesHistoryImport(models.TransientModel):
         if not self.date_column_id or not self.item_column_id or not self.quantity_column_id:
             raise UserError(_("Choose the file columns holding the date, the product and the quantity."))
         if not 0 < self.max_quantity <= reader.MAX_CEILING:
-            raise UserError(_("The quantity ceiling must be above 0 and at most %s.", f"{reader.MAX_CEILING:g}"))
+            # No f-string inside _(): Babel evaluates string tokens of the call and would skip the whole file.
+            ceiling = format(reader.MAX_CEILING, "g")
+            raise UserError(_("The quantity ceiling must be above 0 and at most %s.", ceiling))
         table = self._read_raw()
         columns = {"date": self.date_column_id.name, "item": self.item_column_id.name,
                    "store": self.store_column_id.name or "", "quantity": self.quantity_column_id.name}
