@@ -13,3 +13,4 @@ from . import test_neutralize
 from . import test_settings
 from . import test_uninstall_hook
 from . import test_settings_tour
+from . import test_settings_model_pool
