@@ -7,8 +7,11 @@ run, at origin 0, is the final forecast.
 
 Local models are refitted at every origin (they are cheap); a model with
 ``refit_per_origin = False`` -- the global networks and the statsforecast models -- is fitted
-once, at the earliest origin, then only conditioned on newer data with ``forward()``, so each
-network trains once per run and the backtest scores the procedure that makes the final forecast.
+once, at the earliest origin, then only conditioned on newer data with ``forward()`` at the
+later origins, so each network trains once for the backtest. The final forecast, from the panel
+end, always re-estimates on the full history (``refit``: a fresh fit for ETS/Theta, a warm start
+of a few epochs for the networks): parameters estimated at the earliest origin never saw the
+last folds x horizon periods. Once the final forecast is made the model is ``release()``-d.
 
 A series joins a fold when it has at least ``MIN_TRAIN`` observations before that origin. One
 model failing (on the panel or on one series) never stops the others: the failure is recorded
@@ -93,9 +96,11 @@ def _make(name: str, panel: Panel, horizon: int, seed: int, params: dict):
     return make(name, **kwargs)
 
 
-def _forecast(model, panel: Panel, first: bool, h: int, levels):
+def _forecast(model, panel: Panel, first: bool, h: int, levels, final: bool = False):
     if first or (model.refit_per_origin and not model.is_global):
         model.fit(panel)
+    elif final:
+        model.refit(panel)
     else:
         model.forward(panel)
     return model.predict(h, levels)
@@ -136,7 +141,7 @@ def run_model(bt: Backtest, name: str, panel: Panel, levels, seed: int = 0, para
     first = True
     for k, p in enumerate(panels):
         try:
-            fc = _forecast(model, p, first, h, levels)
+            fc = _forecast(model, p, first, h, levels, final=k == folds)
             mean, ints = fc.mean, fc.intervals
             first = False
         except Exception as exc:
@@ -160,11 +165,16 @@ def run_model(bt: Backtest, name: str, panel: Panel, levels, seed: int = 0, para
         else:
             bt.final[name] = np.where(bad[:, None], np.nan, mean)
             bt.own_intervals[name] = ints
+        fc = mean = ints = None
         if tick:
             tick(name, k + 1, len(panels))
     bt.forecasts[name] = np.where(np.isfinite(bt.actual), out, np.nan)
     bt.failures[name] = failures
     bt.fitted[name] = model
+    try:
+        model.release()
+    except Exception as exc:  # freeing memory is best effort
+        log.append(f"{name}: could not release its memory ({type(exc).__name__}: {exc})")
     bt.seconds[name] = time.perf_counter() - started
     fallbacks = getattr(model, "failures", None)
     if fallbacks:

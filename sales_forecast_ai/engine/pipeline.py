@@ -5,8 +5,9 @@
 
 1. Prepare: missing values count as no sale; each series gets its demand class.
 2. Backtest (``engine.backtest``): ``folds`` rolling origins ``step`` (default: horizon) apart,
-   then the final forecast from the panel end. The ensemble is the median of the three
-   statistical or neural models with the best pooled backtest score.
+   then the final forecast from the panel end, every model re-estimated on the full history.
+   The ensemble is the mean of the three statistical or neural models with the best pooled
+   backtest score.
 3. Score (``engine.metrics``) every model per series and pooled.
 4. Select (``engine.selection``): per series, the best ``metric`` among the models suited to
    its demand class, with a reason and a fallback chain.
@@ -90,7 +91,7 @@ def _clean_panel(panel: Panel) -> tuple[Panel, list]:
     return Panel(list(panel.keys), values, panel.end, panel.freq, panel.country, dict(panel.meta)), missing
 
 
-def _add_ensemble(bt: Backtest, metric: str, log: list, how: str = "median", size: int = 3) -> None:
+def _add_ensemble(bt: Backtest, metric: str, log: list, how: str = "mean", size: int = 3) -> None:
     """Combine the ``size`` members with the best pooled backtest ``metric`` (without a backtest:
     the first in ``DEFAULT_MEMBERS`` order). Ranking 7 models on hundreds of series barely
     flatters the ensemble's own score on the same folds."""

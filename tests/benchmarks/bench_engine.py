@@ -15,7 +15,10 @@ seasonal naive (series with a zero scale left out), WAPE = sum|e| / sum|y|, RMSE
 coverage = share of actuals inside the 95% interval. Forecasts and bounds are clipped at 0 on both
 sides (demand is never negative; the engine clips its own).
 Sections: (a) synthetic 1,000 x 730 days, (b) the real data sets of ../shared/data, (c) scaling of
-the engine's cost with 250 / 1,000 / 4,000 synthetic series.
+the engine's cost with 250 / 1,000 / 4,000 synthetic series, (d) ``--memory``: the real training
+child (``python -m sales_forecast_ai.engine.job``, as the Odoo cron starts it, Odoo's defaults:
+horizon 90, 2 folds, every model) on an 81-series panel (the demo's size) and on 2,000 x 730 days;
+the child reports its own peak RSS (ru_maxrss) in status.json.
 """
 from __future__ import annotations
 
@@ -180,6 +183,47 @@ def print_scaling(rows: list) -> None:
         print(f"    {n1 / n0:.0f}x the series took {t1 / t0:.1f}x the time (linear would be {n1 / n0:.0f}x)")
 
 
+# -- (d) memory of the real job child ----------------------------------------------------------
+TARGET_CHILD_RSS = {81: 700.0, 2000: 1024.0}  # MiB
+
+
+def child_memory(n: int, length: int, horizon: int = 90, folds: int = 2, timeout: float = 3600.0) -> dict:
+    """Run the engine's job child on a synthetic n x length panel; its status (peak_rss_mb, seconds)."""
+    import pandas as pd
+
+    from sales_forecast_ai.engine import job
+    from sales_forecast_ai.engine.panel import Panel
+
+    y = data.synthetic_values(n, length, seed=1)
+    end = pd.Timestamp("2022-01-03") + pd.Timedelta(days=length - 1)
+    panel = Panel([(str(i + 1), "1") for i in range(n)], list(y), end, "D")
+    with tempfile.TemporaryDirectory(prefix="sfai-mem-") as workdir:
+        job.write_input(workdir, panel, horizon=horizon, levels=(80, 95), folds=folds)
+        print(f"  job child on {n:,} x {length} ...", file=sys.stderr, flush=True)
+        child = job.spawn(workdir, python=sys.executable, threads=2, nice=0)
+        try:
+            child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            child.terminate()
+            child.wait()
+        status = job.read_status(workdir) or {"state": "no status", "error": job.tail(f"{workdir}/{job.LOG_FILE}")}
+    return {"n": n, "length": length, **status}
+
+
+def print_memory(rows: list) -> None:
+    print("\n### (d) peak RSS of the training child (python -m sales_forecast_ai.engine.job, horizon 90, 2 folds, "
+          "all models)")
+    w = "{:>8}{:>8}{:>12}{:>18}{:>14}   {}"
+    print(w.format("series", "days", "wall (s)", "peak RSS (MiB)", "target", ""))
+    for r in rows:
+        target = TARGET_CHILD_RSS.get(r["n"])
+        rss = r.get("peak_rss_mb")
+        ok = None if rss is None or target is None or r.get("state") != "done" else rss <= target
+        print(w.format(f"{r['n']:,}", r["length"], fmt(r.get("seconds"), "f1"), fmt(rss, "f1"),
+                       f"<= {target:,.0f}" if target else "-",
+                       verdict(ok) + ("" if r.get("state") == "done" else f" ({r.get('state')}: {r.get('error')})")))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("--sections", default="synthetic,real,scaling", help="any of synthetic,real,scaling")
@@ -194,8 +238,15 @@ def main(argv=None) -> int:
     ap.add_argument("--folds", type=int, default=2)
     ap.add_argument("--no-statsforecast", action="store_true", help="engine only")
     ap.add_argument("--verbose", action="store_true", help="show the sides' own progress")
+    ap.add_argument("--memory", action="store_true", help="section (d): peak RSS of the real job child")
+    ap.add_argument("--memory-sizes", default="81,2000", help="series counts of section (d) (x 730 days)")
     args = ap.parse_args(argv)
     sections = {s.strip() for s in args.sections.split(",")}
+    if args.memory:
+        mem = [child_memory(int(n), 730) for n in args.memory_sizes.split(",")]
+        print_memory(mem)
+        if args.sections == ap.get_default("sections"):
+            return 0
     n_syn = args.series or (200 if args.quick else 1000)
     scaling = [int(x) for x in (args.scaling or ("100,200,400" if args.quick else "250,1000,4000")).split(",")]
     top = args.retail_top or (50 if args.quick else 300)

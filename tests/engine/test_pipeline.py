@@ -136,7 +136,7 @@ def test_pooled_scores_wins_and_summaries(mixed_result):
     assert 0.5 <= result.coverage[95] <= 1.0 and result.coverage[80] <= result.coverage[95]
     assert np.isfinite(result.champion_scores["mase"])
     assert result.timings["total"] > 0 and "model harmonic" in result.timings
-    assert any("ensemble: median of" in line for line in result.log)
+    assert any("ensemble: mean of" in line for line in result.log)
 
 
 def test_progress_runs_forward_to_one():
@@ -199,9 +199,10 @@ def test_champion_failing_at_the_end_hands_over_to_the_next(fakes):
     assert any(f"{FailsOn999.name} failed at the final origin" in line for line in result.log)
 
 
-def test_a_global_model_trains_once_per_run(fakes):
+def test_a_global_model_trains_once_for_the_backtest_and_refits_for_the_final_forecast(fakes):
     result = run_forecast(regular_panel(3, 120), 7, folds=3, models=["naive", CountingGlobal.name])
-    assert (CountingGlobal.fits, CountingGlobal.forwards) == (1, 3)
+    # fit at the earliest origin, forward at the 2 later ones, refit (= fit here) on the full history
+    assert (CountingGlobal.fits, CountingGlobal.forwards) == (2, 2)
     assert CountingGlobal.name in result.pooled
 
 
