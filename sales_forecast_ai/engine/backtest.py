@@ -123,8 +123,11 @@ def _series_by_series(name, panel, h, levels, seed, params, log):
 
 
 def run_model(bt: Backtest, name: str, panel: Panel, levels, seed: int = 0, params: dict | None = None,
-              log: list | None = None, tick=None) -> None:
-    """Backtest one model at every fold, then forecast from the panel end; results go into ``bt``."""
+              log: list | None = None, tick=None, refit_final: bool = True) -> None:
+    """Backtest one model at every fold, then forecast from the panel end; results go into ``bt``.
+
+    ``refit_final=False`` rolls a ``refit_per_origin = False`` model forward to the panel end
+    instead of re-estimating it (the behaviour before refitting; kept to measure what it changes)."""
     log = log if log is not None else []
     h, folds = bt.horizon, len(bt.cuts)
     started = time.perf_counter()
@@ -141,7 +144,7 @@ def run_model(bt: Backtest, name: str, panel: Panel, levels, seed: int = 0, para
     first = True
     for k, p in enumerate(panels):
         try:
-            fc = _forecast(model, p, first, h, levels, final=k == folds)
+            fc = _forecast(model, p, first, h, levels, final=refit_final and k == folds)
             mean, ints = fc.mean, fc.intervals
             first = False
         except Exception as exc:
