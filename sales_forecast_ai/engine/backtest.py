@@ -19,6 +19,9 @@ and that model's forecasts for the series concerned are NaN.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import inspect
 import time
 from dataclasses import dataclass, field
@@ -94,6 +97,19 @@ def _make(name: str, panel: Panel, horizon: int, seed: int, params: dict):
     if "horizon" in inspect.signature(cls.__init__).parameters:
         kwargs.setdefault("horizon", horizon)  # direct multi-horizon networks are built for h
     return make(name, **kwargs)
+
+
+def release_memory() -> None:
+    """Collect garbage and hand freed heap pages back to the system (glibc ``malloc_trim``).
+
+    Without it the child's resident size only grows: glibc keeps freed memory, so what one model
+    freed (ETS's 2,000 fitted series, a network's windows) still counted in the peak of the next."""
+    gc.collect()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to trim
+        pass
 
 
 def _forecast(model, panel: Panel, first: bool, h: int, levels, final: bool = False):
@@ -178,6 +194,8 @@ def run_model(bt: Backtest, name: str, panel: Panel, levels, seed: int = 0, para
         model.release()
     except Exception as exc:  # freeing memory is best effort
         log.append(f"{name}: could not release its memory ({type(exc).__name__}: {exc})")
+    out = panels = None
+    release_memory()
     bt.seconds[name] = time.perf_counter() - started
     fallbacks = getattr(model, "failures", None)
     if fallbacks:
