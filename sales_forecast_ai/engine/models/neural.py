@@ -278,14 +278,20 @@ def architecture_params(arch: str, freq: str = "D", horizon: int | None = None, 
 
 
 def _build(pw: PanelWindows, rows, origins) -> Windows:
-    """``pw.build(rows, origins, with_target=True)`` in chunks, to bound the temporaries."""
+    """``pw.build(rows, origins, with_target=True)`` chunk by chunk into preallocated arrays, so the
+    temporaries stay those of one chunk and the result is never held twice (parts + concatenation)."""
     rows, origins = np.asarray(rows, dtype=int), np.asarray(origins, dtype=int)
     if len(rows) <= BUILD_CHUNK:
         return pw.build(rows, origins, with_target=True)
-    parts = [pw.build(rows[i:i + BUILD_CHUNK], origins[i:i + BUILD_CHUNK], with_target=True)
-             for i in range(0, len(rows), BUILD_CHUNK)]
-    return Windows(*(np.concatenate([getattr(p, f) for p in parts])
-                     for f in ("seq", "fut", "scale", "rows", "origins", "target")))
+    out = None
+    for i in range(0, len(rows), BUILD_CHUNK):
+        part = pw.build(rows[i:i + BUILD_CHUNK], origins[i:i + BUILD_CHUNK], with_target=True)
+        if out is None:
+            out = {f: np.empty((len(rows),) + getattr(part, f).shape[1:], getattr(part, f).dtype)
+                   for f in ("seq", "fut", "scale", "rows", "origins", "target")}
+        for f, a in out.items():
+            a[i:i + len(part)] = getattr(part, f)
+    return Windows(**out)
 
 
 def _usable(win):
