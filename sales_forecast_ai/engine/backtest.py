@@ -7,8 +7,11 @@ run, at origin 0, is the final forecast.
 
 Local models are refitted at every origin (they are cheap); a model with
 ``refit_per_origin = False`` -- the global networks and the statsforecast models -- is fitted
-once, at the earliest origin, then only conditioned on newer data with ``forward()``, so each
-network trains once per run and the backtest scores the procedure that makes the final forecast.
+once, at the earliest origin, then only conditioned on newer data with ``forward()`` at the
+later origins, so each network trains once for the backtest. The final forecast, from the panel
+end, always re-estimates on the full history (``refit``: a fresh fit for ETS/Theta, a warm start
+of a few epochs for the networks): parameters estimated at the earliest origin never saw the
+last folds x horizon periods. Once the final forecast is made the model is ``release()``-d.
 
 A series joins a fold when it has at least ``MIN_TRAIN`` observations before that origin. One
 model failing (on the panel or on one series) never stops the others: the failure is recorded
@@ -16,6 +19,9 @@ and that model's forecasts for the series concerned are NaN.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import inspect
 import time
 from dataclasses import dataclass, field
@@ -93,9 +99,24 @@ def _make(name: str, panel: Panel, horizon: int, seed: int, params: dict):
     return make(name, **kwargs)
 
 
-def _forecast(model, panel: Panel, first: bool, h: int, levels):
+def release_memory() -> None:
+    """Collect garbage and hand freed heap pages back to the system (glibc ``malloc_trim``).
+
+    Without it the child's resident size only grows: glibc keeps freed memory, so what one model
+    freed (ETS's 2,000 fitted series, a network's windows) still counted in the peak of the next."""
+    gc.collect()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to trim
+        pass
+
+
+def _forecast(model, panel: Panel, first: bool, h: int, levels, final: bool = False):
     if first or (model.refit_per_origin and not model.is_global):
         model.fit(panel)
+    elif final:
+        model.refit(panel)
     else:
         model.forward(panel)
     return model.predict(h, levels)
@@ -118,8 +139,11 @@ def _series_by_series(name, panel, h, levels, seed, params, log):
 
 
 def run_model(bt: Backtest, name: str, panel: Panel, levels, seed: int = 0, params: dict | None = None,
-              log: list | None = None, tick=None) -> None:
-    """Backtest one model at every fold, then forecast from the panel end; results go into ``bt``."""
+              log: list | None = None, tick=None, refit_final: bool = True) -> None:
+    """Backtest one model at every fold, then forecast from the panel end; results go into ``bt``.
+
+    ``refit_final=False`` rolls a ``refit_per_origin = False`` model forward to the panel end
+    instead of re-estimating it (the behaviour before refitting; kept to measure what it changes)."""
     log = log if log is not None else []
     h, folds = bt.horizon, len(bt.cuts)
     started = time.perf_counter()
@@ -136,7 +160,7 @@ def run_model(bt: Backtest, name: str, panel: Panel, levels, seed: int = 0, para
     first = True
     for k, p in enumerate(panels):
         try:
-            fc = _forecast(model, p, first, h, levels)
+            fc = _forecast(model, p, first, h, levels, final=refit_final and k == folds)
             mean, ints = fc.mean, fc.intervals
             first = False
         except Exception as exc:
@@ -160,11 +184,18 @@ def run_model(bt: Backtest, name: str, panel: Panel, levels, seed: int = 0, para
         else:
             bt.final[name] = np.where(bad[:, None], np.nan, mean)
             bt.own_intervals[name] = ints
+        fc = mean = ints = None
         if tick:
             tick(name, k + 1, len(panels))
     bt.forecasts[name] = np.where(np.isfinite(bt.actual), out, np.nan)
     bt.failures[name] = failures
     bt.fitted[name] = model
+    try:
+        model.release()
+    except Exception as exc:  # freeing memory is best effort
+        log.append(f"{name}: could not release its memory ({type(exc).__name__}: {exc})")
+    out = panels = None
+    release_memory()
     bt.seconds[name] = time.perf_counter() - started
     fallbacks = getattr(model, "failures", None)
     if fallbacks:

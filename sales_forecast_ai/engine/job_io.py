@@ -145,6 +145,7 @@ def write_results(workdir: str, result, panel, extra=None):
             "coverage": {str(k): v for k, v in sr.coverage.items()},
             "totals": {str(k): v for k, v in sr.totals.items()}, "trend": sr.trend,
             "confidence": sr.confidence, "history_mean": sr.history_mean, "residual_std": sr.residual_std,
+            "holdout": sr.holdout,
         })
     pooled = {}
     try:
@@ -158,6 +159,7 @@ def write_results(workdir: str, result, panel, extra=None):
     _write_npz(os.path.join(workdir, RESULT_NPZ), **arrays)
     write_json(os.path.join(workdir, RESULT_JSON), {
         "series": series, "pooled": pooled, "timings": result.timings, "log": list(result.log),
+        "champion_scores": result.champion_scores, "champion_scores_in_sample": result.champion_scores_in_sample,
         "levels": levels, "horizon": h, "freq": result.freq,
         "dates": [d.date().isoformat() for d in panel.future_dates(h)], "extra": extra or {},
     })

@@ -1,17 +1,22 @@
 """The engine's entry point: backtest every candidate, pick each series' champion, forecast.
 
     run_forecast(panel, horizon, levels=(80, 95), folds=2, models=None, metric="mase", seed=0,
-                 progress=None, model_params=None, step=None) -> PipelineResult
+                 progress=None, model_params=None, step=None, refit_final=True) -> PipelineResult
 
 1. Prepare: missing values count as no sale; each series gets its demand class.
 2. Backtest (``engine.backtest``): ``folds`` rolling origins ``step`` (default: horizon) apart,
-   then the final forecast from the panel end. The ensemble is the median of the three
-   statistical or neural models with the best pooled backtest score.
+   then the final forecast from the panel end, every model re-estimated on the full history.
+   The ensemble is the mean of the three statistical or neural models with the best pooled
+   backtest score.
 3. Score (``engine.metrics``) every model per series and pooled.
 4. Select (``engine.selection``): per series, the best ``metric`` among the models suited to
    its demand class, with a reason and a fallback chain.
 5. Intervals (``engine.intervals``): conformal bands from each model's backtest residuals,
    with out-of-sample (leave-one-fold-out) coverage.
+   Honest champion score (``_holdout``): the whole selection (ensemble members, group defaults,
+   per-series champions) is replayed on every fold but the last and its picks are scored on the
+   last fold, which the replay never saw: ``PipelineResult.champion_scores`` and each series'
+   ``holdout``. The live champions are chosen on all folds (more data, same procedure).
 6. Insights (``engine.insights``): 7/30/90-day totals, trend, confidence.
 
 ``progress(phase, fraction, message)`` is called along the way (fraction of the whole run,
@@ -28,12 +33,13 @@ from .backtest import Backtest, fold_actuals, fold_cuts, fold_levels, run_model
 from .insights import totals
 from .intervals import calibrate, holdout_coverage, interval_group, level_factor, recent_level
 from .metrics import lower_is_better, mase_scale, pooled_scores, scores
+from .selection import choose, eligible, group_defaults
 from .models import REGISTRY
 from .models.base import MAX_ABS_DEMAND
 from .models.ensemble import DEFAULT_MEMBERS, MIN_MEMBERS, combine
 from .panel import Panel
 from .results import METRICS, PipelineResult
-from .series_results import build_series_results
+from .series_results import _min_history, build_series_results
 
 ENSEMBLE = "ensemble"
 # Shares of the progress bar: the backtest is nearly all of the time.
@@ -91,22 +97,19 @@ def _clean_panel(panel: Panel) -> tuple[Panel, list]:
     return Panel(list(panel.keys), values, panel.end, panel.freq, panel.country, dict(panel.meta)), missing
 
 
-def _add_ensemble(bt: Backtest, metric: str, log: list, how: str = "median", size: int = 3) -> None:
+def _add_ensemble(bt: Backtest, metric: str, log: list, how: str = "mean", size: int = 3) -> None:
     """Combine the ``size`` members with the best pooled backtest ``metric`` (without a backtest:
     the first in ``DEFAULT_MEMBERS`` order). Ranking 7 models on hundreds of series barely
     flatters the ensemble's own score on the same folds."""
     present = [m for m in DEFAULT_MEMBERS if m in bt.final]
     if bt.cuts:
-        y_flat = _flat(bt.actual)
-        s_flat = np.repeat(bt.scale.T, bt.horizon, axis=1)
-        score = {m: lower_is_better(metric, pooled_scores(y_flat, _flat(bt.forecasts[m]), s_flat)[metric])
-                 for m in present}
-        present = sorted((m for m in present if np.isfinite(score[m])), key=lambda m: score[m])
+        present = _best_members(bt.forecasts, present, bt.actual, bt.scale, bt.horizon, metric)
     members = present[:max(int(size), MIN_MEMBERS)]
     if len(members) < MIN_MEMBERS:
         log.append(f"{ENSEMBLE}: needs {MIN_MEMBERS} of {', '.join(DEFAULT_MEMBERS)} in the run; left out")
         return
     started = time.perf_counter()
+    bt.ensemble_options = (how, int(size))
     bt.forecasts[ENSEMBLE] = combine([bt.forecasts[m] for m in members], how)
     bt.final[ENSEMBLE] = combine([bt.final[m] for m in members], how)
     bt.own_intervals[ENSEMBLE] = {
@@ -116,6 +119,57 @@ def _add_ensemble(bt: Backtest, metric: str, log: list, how: str = "median", siz
     bt.members = members
     bt.seconds[ENSEMBLE] = time.perf_counter() - started
     log.append(f"{ENSEMBLE}: {how} of {', '.join(members)}")
+
+
+def _best_members(forecasts, present, actual, scale, horizon, metric) -> list:
+    """``present`` models with a finite pooled ``metric`` on the (folds, n, h) ``actual``, best first."""
+    y_flat = _flat(actual)
+    s_flat = np.repeat(scale.T, horizon, axis=1)
+    score = {m: lower_is_better(metric, pooled_scores(y_flat, _flat(forecasts[m][:len(actual)]), s_flat)[metric])
+             for m in present}
+    return sorted((m for m in present if np.isfinite(score[m])), key=lambda m: score[m])
+
+
+def _holdout(bt: Backtest, clean: Panel, ran, metric: str, classes, groups) -> tuple[dict, list]:
+    """Selection replayed on the folds before the last, its picks scored on the last fold.
+
+    Returns the pooled scores of those picks and, per series, {"model": pick, metric: score}
+    (empty where the series has no demand, is not in the last fold or in an earlier one).
+    """
+    n, h, folds = len(clean), bt.horizon, len(bt.cuts)
+    nan = {k: float("nan") for k in METRICS}
+    if folds < 2 or not n:
+        return nan, [{} for _ in range(n)]
+    early_y, early_s = _flat(bt.actual[:-1]), np.repeat(bt.scale[:-1].T, h, axis=1)
+    fc = {m: bt.forecasts[m] for m in ran if m != ENSEMBLE and m in bt.forecasts}
+    if ENSEMBLE in ran and getattr(bt, "ensemble_options", None):
+        how, size = bt.ensemble_options
+        present = [m for m in DEFAULT_MEMBERS if m in fc]
+        members = _best_members(fc, present, bt.actual[:-1], bt.scale[:-1], h, metric)[:max(size, MIN_MEMBERS)]
+        if len(members) >= MIN_MEMBERS:
+            fc[ENSEMBLE] = combine([fc[m] for m in members], how)
+    per_early = {m: scores(early_y, _flat(f[:-1]), early_s) for m, f in fc.items()}
+    m = clean.season_length
+    min_hist = {name: _min_history(bt.fitted.get(name), name, m) for name in fc}
+    suited = [[name for name in fc if eligible(name, REGISTRY[name].family, c) and len(y) >= min_hist[name]]
+              for c, y in zip(classes, clean.values)]
+    defaults = group_defaults(per_early, metric, groups, lambda i: suited[i])
+    usable = bt.valid[-1] & bt.valid[:-1].any(axis=0)
+    picked = np.full((n, h), np.nan)
+    picks = [None] * n
+    for i in np.flatnonzero(usable):
+        if not (clean.values[i] > 0).any():
+            continue  # no demand: forecast zero, no champion (as in the live results)
+        series_scores = {name: {k: float(v[i]) for k, v in per_early[name].items()} for name in per_early}
+        for name, _ in choose(series_scores, metric, suited[i], defaults.get(groups[i])).ranking:
+            if np.isfinite(fc[name][-1, i]).all():
+                picks[i], picked[i] = name, fc[name][-1, i]
+                break
+    last_scale = bt.scale[-1]
+    per_series = scores(bt.actual[-1], picked, last_scale)
+    out = [{"model": picks[i], **{k: float(per_series[k][i]) for k in METRICS}} if picks[i] else {}
+           for i in range(n)]
+    return pooled_scores(bt.actual[-1], picked, last_scale), out
 
 
 def _flat(a3: np.ndarray) -> np.ndarray:
@@ -141,7 +195,8 @@ def _model_info(bt: Backtest, name: str) -> dict:
 
 
 def run_forecast(panel: Panel, horizon: int, *, levels=(80, 95), folds: int = 2, models=None, metric: str = "mase",
-                 seed: int = 0, progress=None, model_params=None, step: int | None = None) -> PipelineResult:
+                 seed: int = 0, progress=None, model_params=None, step: int | None = None,
+                 refit_final: bool = True) -> PipelineResult:
     started = time.perf_counter()
     names = list(models) if models else default_models()
     levels = tuple(levels)
@@ -173,7 +228,7 @@ def run_forecast(panel: Panel, horizon: int, *, levels=(80, 95), folds: int = 2,
 
     for name in runnable:
         notify("backtest", done[0] / units, f"{name}: starting")
-        run_model(bt, name, clean, levels, seed, model_params.get(name), log, tick)
+        run_model(bt, name, clean, levels, seed, model_params.get(name), log, tick, refit_final)
         timings[f"model {name}"] = round(bt.seconds.get(name, 0.0), 3)
     if ENSEMBLE in names:
         options = model_params.get(ENSEMBLE, {})
@@ -231,13 +286,16 @@ def run_forecast(panel: Panel, horizon: int, *, levels=(80, 95), folds: int = 2,
 
     result = PipelineResult(series, pooled, timings, levels, horizon, clean.freq, log)
     _summaries(result, bt, ran, y_flat, s_flat)
+    result.champion_scores, holdout = _holdout(bt, clean, ran, metric, classes, groups)
+    for s, hold in zip(series, holdout):
+        s.holdout = hold
     timings["total"] = time.perf_counter() - started
     notify("select", 1.0, f"done in {timings['total']:.1f} s")
     return result
 
 
 def _summaries(result: PipelineResult, bt: Backtest, ran, y_flat, s_flat) -> None:
-    """Pooled backtest scores and coverage of the per-series champions."""
+    """Pooled in-sample backtest scores and out-of-sample coverage of the per-series champions."""
     n = len(result.series)
     if not bt.cuts or not n:
         return
@@ -245,7 +303,7 @@ def _summaries(result: PipelineResult, bt: Backtest, ran, y_flat, s_flat) -> Non
     for i, s in enumerate(result.series):
         if s.champion in bt.forecasts:
             champ_fc[i] = _flat(bt.forecasts[s.champion])[i]
-    result.champion_scores = pooled_scores(y_flat, champ_fc, s_flat)
+    result.champion_scores_in_sample = pooled_scores(y_flat, champ_fc, s_flat)
     weights = bt.valid.sum(axis=0)
     for lvl in result.levels:
         cov = np.array([s.coverage.get(lvl, np.nan) for s in result.series])

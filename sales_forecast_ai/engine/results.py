@@ -36,6 +36,9 @@ class SeriesResult:
     confidence: float = 0.0  # 0..1
     history_mean: float = 0.0
     residual_std: float = 0.0  # std of champion's backtest errors (1 step), for safety stock
+    # Honest score: the model the selection picks from every fold but the last, scored on the last
+    # fold ({"model": name, metric: value}); empty with fewer than 2 folds (see pipeline._holdout).
+    holdout: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -48,5 +51,8 @@ class PipelineResult:
     freq: str = "D"
     log: list = field(default_factory=list)  # human-readable lines (warnings, skipped models)
     coverage: dict = field(default_factory=dict)  # level -> share of backtest actuals inside the champions' bands
-    champion_scores: dict = field(default_factory=dict)  # metric -> pooled backtest score of the champions
-    # (selected on those same folds, so optimistic; the per-model ``pooled`` scores are not)
+    # metric -> pooled score of the champions on the last backtest fold, each champion chosen on
+    # the earlier folds only (honest: selection never saw the scored data); NaN with < 2 folds.
+    champion_scores: dict = field(default_factory=dict)
+    # metric -> pooled score of the final champions on every fold they were chosen on (optimistic)
+    champion_scores_in_sample: dict = field(default_factory=dict)

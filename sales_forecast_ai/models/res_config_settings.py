@@ -7,6 +7,8 @@ import pytz
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..engine.models import REGISTRY as ENGINE_MODELS
+
 CRON_XMLID = "sales_forecast_ai.ir_cron_forecast_run"
 DEFAULT_GROQ_MODEL = "llama-3.3-70b-versatile"
 DEFAULT_GROQ_BASE_URL = "https://api.groq.com"
@@ -87,6 +89,13 @@ class ResConfigSettings(models.TransientModel):
             if pool and not re.fullmatch(r"\s*[\w-]+(\s*,\s*[\w-]+)*\s*", pool):
                 raise ValidationError(_("The model pool is a comma-separated list of model names, e.g. "
                                         "'naive,ets,mlp' (got %r).", pool))
+            # Checked here rather than in the training child, which would only fail after reading
+            # the whole history, hours later and out of the user's sight.
+            unknown = [name for name in self._parse_model_pool(pool) if name not in ENGINE_MODELS]
+            if unknown:
+                raise ValidationError(_("Unknown model(s) in the model pool: %(unknown)s. Available models: "
+                                        "%(known)s.", unknown=", ".join(unknown),
+                                        known=", ".join(sorted(ENGINE_MODELS))))
             url = urlparse(settings.forecast_groq_base_url or "")
             if settings.forecast_groq_base_url and (url.scheme not in ("http", "https") or not url.netloc):
                 raise ValidationError(_("The Groq base URL must be a web address such as %(example)s (got %(url)r).",
@@ -104,6 +113,10 @@ class ResConfigSettings(models.TransientModel):
         if self._to_user_tz(cron.nextcall).hour != self.forecast_cron_hour or "interval_type" in vals:
             vals["nextcall"] = self._next_forecast_cron_call(self.forecast_cron_hour)
         return vals
+
+    @api.model
+    def _parse_model_pool(self, pool):
+        return [name.strip() for name in (pool or "").split(",") if name.strip()]
 
     @api.model
     def _get_forecast_cron(self):

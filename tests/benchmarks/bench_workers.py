@@ -1,5 +1,7 @@
 """The two benchmarked sides, each run in its own process by bench_engine.py so that its peak
-memory is its own: ``python bench_workers.py engine|statsforecast DATA.npz OUT.npz [options]``.
+memory is its own: ``python bench_workers.py engine|engine_norefit|statsforecast DATA.npz OUT.npz [options]``
+(engine_norefit: the final forecast rolled forward from the earliest backtest origin, as before
+the refit on the full history -- to measure what the refit changes).
 
 A side loads the prepared data set, forecasts the held-out horizon at the 95% level (the engine
 also at 80%), and writes point forecasts, 95% bounds, wall times and peak RSS to OUT.npz.
@@ -76,7 +78,7 @@ def run_engine(ds: Dataset, opts: dict) -> dict:
     panel = ds.panel()
     started = time.perf_counter()
     result = run_forecast(panel, ds.horizon, levels=(80, 95), folds=opts.get("folds", 2), seed=0,
-                          progress=StderrProgress(every=15.0))
+                          progress=StderrProgress(every=15.0), refit_final=opts.get("refit_final", True))
     wall = time.perf_counter() - started
     by_key = {tuple(s.key): s for s in result.series}
     n, h = len(ds.keys), ds.horizon
@@ -98,8 +100,11 @@ def run_engine(ds: Dataset, opts: dict) -> dict:
     pooled = {m: {k: _jsonable(v) for k, v in stats.items()} for m, stats in (result.pooled or {}).items()}
     info = {"wall": wall, "timings": {k: float(v) for k, v in (result.timings or {}).items()},
             "champions": champions, "statuses": statuses, "pooled": pooled,
-            "backtest_coverage95": float(np.mean(backtest_cov)) if backtest_cov else None}
-    return {"engine": (mean, lo, hi)}, info
+            "backtest_coverage95": float(np.mean(backtest_cov)) if backtest_cov else None,
+            "champion_scores": {k: _jsonable(v) for k, v in result.champion_scores.items()},
+            "champion_scores_in_sample": {k: _jsonable(v) for k, v in result.champion_scores_in_sample.items()}}
+    label = "engine" if opts.get("refit_final", True) else "engine (no refit)"
+    return {label: (mean, lo, hi)}, info
 
 
 def run_statsforecast(ds: Dataset, opts: dict) -> dict:
@@ -148,7 +153,10 @@ def main(argv):
     t0 = time.perf_counter()
     ds = Dataset.load(data_path)
     with PeakRSS() as rss:
-        forecasts, info = (run_engine if side == "engine" else run_statsforecast)(ds, opts)
+        if side == "engine_norefit":
+            forecasts, info = run_engine(ds, dict(opts, refit_final=False))
+        else:
+            forecasts, info = (run_engine if side == "engine" else run_statsforecast)(ds, opts)
     info.update(peak_rss=rss.peak, process_wall=time.perf_counter() - t0)
     arrays = {f"{name}|{part}": arr for name, trio in forecasts.items() for part, arr in zip(("mean", "lo", "hi"), trio)}
     np.savez(out_path, info=np.array(json.dumps(info), dtype=object), **arrays)

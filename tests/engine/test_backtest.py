@@ -110,13 +110,32 @@ def test_local_models_refit_at_every_origin(fakes):
     assert np.isnan(bt.forecasts[LastValue.name][0, 2]).all()  # not in that fold: no score there
 
 
-def test_global_models_train_once_then_forward(fakes):
+def test_global_models_train_once_forward_then_refit_on_the_full_history(fakes):
     panel = ramp_panel()
     bt = new_backtest(panel, folds=3)
     run_model(bt, GlobalLastValue.name, panel, LEVELS)
-    assert [c[0] for c in GlobalLastValue.calls] == ["fit", "forward", "forward", "forward"]
+    # Backtest: trained at the earliest origin, rolled forward; the final forecast re-estimates
+    # on everything (Forecaster.refit defaults to fit).
+    assert [c[0] for c in GlobalLastValue.calls] == ["fit", "forward", "forward", "fit"]
     assert GlobalLastValue.calls[0][1] == [79, 79, 4]
     assert GlobalLastValue.calls[-1][1] == [100, 100, 25]
+
+
+def test_final_forecast_of_rolled_forward_models_is_estimated_on_the_latest_data():
+    """ETS/Theta are estimated at the earliest origin for the backtest, but the final forecast
+    comes from parameters re-estimated on the full history (same as a fresh fit there)."""
+    from sales_forecast_ai.engine.models import make
+
+    panel = regular_panel(4, 300)
+    # The last 60 days double: a model stuck with old parameters would lag behind.
+    panel = Panel(panel.keys, [np.concatenate([v[:-60], v[-60:] * 2]) for v in panel.values], panel.end)
+    for name in ("ets", "theta"):
+        bt = new_backtest(panel, folds=2)
+        run_model(bt, name, panel, LEVELS)
+        fresh = make(name, season_length=7).fit(panel).predict(7, LEVELS).mean
+        np.testing.assert_allclose(bt.final[name], fresh, rtol=1e-9, err_msg=name)
+        stale = make(name, season_length=7).fit(panel.cut(14)).forward(panel).predict(7, LEVELS).mean
+        assert not np.allclose(bt.final[name], stale), name
 
 
 def test_no_look_ahead():

@@ -211,3 +211,26 @@ def test_weekly_and_monthly_panels_use_their_own_defaults(freq):
     assert model.window_ == {"W": 26, "M": 12}[freq] and model.horizon_ == {"W": 13, "M": 6}[freq]
     fc = model.predict(model.horizon_, (80,))
     assert np.isfinite(fc.mean).all() and fc.mean.shape == (5, model.horizon_)
+
+
+def test_refit_warm_starts_on_the_latest_data_and_release_frees_the_network():
+    panel = weekly_panel(seed=8, length=160)
+    # The last 30 days double: the weights trained at the earliest origin never saw that.
+    panel = Panel(panel.keys, [np.concatenate([v[:-30], v[-30:] * 2]) for v in panel.values], END, "D", "FR")
+    model = tiny("mlp", epochs=4, refit_epochs=3).fit(panel.cut(30))
+    before = [w.copy() for w in model.model_.get_weights()]
+    rolled = model.forward(panel).predict(7).mean
+    model.refit(panel)
+    after = model.model_.get_weights()
+    assert model.refit_epochs_run >= 1
+    moved = not all(np.array_equal(a, b) for a, b in zip(before, after))
+    refit = model.predict(7).mean
+    # Either the fine-tuning improved validation on the latest origins (weights moved, forecast
+    # changed), or the starting weights were kept and the forecast is the rolled-forward one.
+    assert moved != np.array_equal(refit, rolled)
+    n_params = model.n_params()
+    model.release()
+    assert model.model_ is None and model._trainer is None and model.n_params() == n_params
+    # No refit asked: the rolled-forward forecast.
+    frozen = tiny("mlp", epochs=4, refit_epochs=0).fit(panel.cut(30))
+    np.testing.assert_array_equal(frozen.refit(panel).predict(7).mean, rolled)

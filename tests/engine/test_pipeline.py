@@ -136,7 +136,7 @@ def test_pooled_scores_wins_and_summaries(mixed_result):
     assert 0.5 <= result.coverage[95] <= 1.0 and result.coverage[80] <= result.coverage[95]
     assert np.isfinite(result.champion_scores["mase"])
     assert result.timings["total"] > 0 and "model harmonic" in result.timings
-    assert any("ensemble: median of" in line for line in result.log)
+    assert any("ensemble: mean of" in line for line in result.log)
 
 
 def test_progress_runs_forward_to_one():
@@ -199,9 +199,10 @@ def test_champion_failing_at_the_end_hands_over_to_the_next(fakes):
     assert any(f"{FailsOn999.name} failed at the final origin" in line for line in result.log)
 
 
-def test_a_global_model_trains_once_per_run(fakes):
+def test_a_global_model_trains_once_for_the_backtest_and_refits_for_the_final_forecast(fakes):
     result = run_forecast(regular_panel(3, 120), 7, folds=3, models=["naive", CountingGlobal.name])
-    assert (CountingGlobal.fits, CountingGlobal.forwards) == (1, 3)
+    # fit at the earliest origin, forward at the 2 later ones, refit (= fit here) on the full history
+    assert (CountingGlobal.fits, CountingGlobal.forwards) == (2, 2)
     assert CountingGlobal.name in result.pooled
 
 
@@ -273,3 +274,65 @@ def test_calibrated_bands_and_champions_hold_out_of_sample():
         hi = np.array([s.intervals[lvl][1] for s in result.series])
         inside = ((actual >= lo) & (actual <= hi)).mean()
         assert low <= inside <= high, (lvl, inside)
+
+
+def test_champion_score_is_scored_on_a_fold_the_selection_never_saw():
+    """The honest score: champions picked on the earlier folds, scored on the last one."""
+    panel = mixed_panel(120)
+    models = ["naive", "seasonal_naive", "moving_average", "harmonic", "ets", "croston_sba", "ensemble"]
+    result = run_forecast(panel, H, folds=3, models=models)
+    held = [s.holdout for s in result.series]
+    assert sum(bool(h) for h in held) >= len(held) // 2
+    for s in result.series:
+        if s.status in ("empty", "all_zero"):
+            assert s.holdout == {}
+    # Same picks when only the last fold's actuals change: the replay never looked at them.
+    changed = Panel(panel.keys, [np.concatenate([v[:-H], v[-H:] * 3]) if len(v) > 3 * H else v
+                                 for v in panel.values], panel.end)
+    other = run_forecast(changed, H, folds=3, models=models)
+    same_class = [a.demand_class == b.demand_class for a, b in zip(result.series, other.series)]
+    assert sum(same_class) >= len(same_class) // 2  # (the demand class reads the whole history)
+    for a, b, same in zip(result.series, other.series, same_class):
+        if same:
+            assert a.holdout.get("model") == b.holdout.get("model"), a.key
+    # ... and the scores are those of the picks on that last fold.
+    assert result.champion_scores != other.champion_scores
+    assert set(result.champion_scores) == set(METRICS) and np.isfinite(result.champion_scores["mase"])
+    assert set(result.champion_scores_in_sample) == set(METRICS)
+    one_fold = run_forecast(panel, H, folds=1, models=["naive", "seasonal_naive"])
+    assert np.isnan(one_fold.champion_scores["mase"]) and all(s.holdout == {} for s in one_fold.series)
+
+
+def test_honest_score_is_not_flattered_by_picking_among_noise():
+    """Twelve forecasters of pure noise: the in-sample champion looks better than it is, the
+    held-out score does not (it is that of one noisy model on new data)."""
+    panel = regular_panel(150, 160)
+    names = [f"test_noise_{k}" for k in range(12)]
+    for k, name in enumerate(names):
+        REGISTRY[name] = type(name, (NoisyLevel,), {"name": name, "offset": k})
+    try:
+        result = run_forecast(panel, H, folds=3, models=names)
+    finally:
+        for name in names:
+            REGISTRY.pop(name)
+    mean_model = np.mean([result.pooled[n]["mase"] for n in names])
+    assert result.champion_scores_in_sample["mase"] < 0.97 * mean_model
+    assert result.champion_scores["mase"] > 0.97 * mean_model
+
+
+class NoisyLevel(Forecaster):
+    """The recent mean times a random factor per series and origin (a model with no skill)."""
+
+    name = "test_noisy_level"
+    offset = 0
+    calls = 0
+
+    def fit(self, panel):
+        self._panel = panel
+        rng = np.random.default_rng(1000 * self.offset + sum(len(v) for v in panel.values))
+        self._level = np.array([np.mean(v[-28:]) for v in panel.values]) * rng.uniform(0.6, 1.4, len(panel))
+        self._sigmas = np.ones(len(panel))
+        return self
+
+    def _predict_mean(self, h):
+        return np.repeat(self._level[:, None], h, axis=1)

@@ -8,7 +8,25 @@ CANDIDATES = ["naive", "seasonal_naive", "ets", "harmonic"]
 
 
 def s(**mase):
-    return {name: {"mase": v, "mae": v * 10, "wape": v / 2, "bias": v - 1} for name, v in mase.items()}
+    return {name: {"mase": v, "mae": v * 10, "wape": v / 2, "bias": 0.0} for name, v in mase.items()}
+
+
+def test_a_biased_model_must_be_better_by_its_bias_to_win():
+    scores = s(ets=0.80, harmonic=0.70)
+    scores["harmonic"]["bias"] = -0.30  # 30% short on totals: 0.70 x 1.3 = 0.91 > 0.80
+    assert choose(scores, "mase", CANDIDATES).champion == "ets"
+    scores["harmonic"]["bias"] = -0.10  # 0.70 x 1.1 = 0.77 < 0.80
+    assert choose(scores, "mase", CANDIDATES).champion == "harmonic"
+    # Ranking on bias itself: its size only, no double counting.
+    scores = s(ets=0.80, harmonic=0.70)
+    scores["ets"]["bias"], scores["harmonic"]["bias"] = 0.05, -0.2
+    assert choose(scores, "bias", CANDIDATES).champion == "ets"
+
+
+def test_group_defaults_weigh_bias():
+    per_model = {"ets": {"mase": np.array([0.8, 0.8]), "bias": np.array([0.0, 0.05])},
+                 "harmonic": {"mase": np.array([0.7, 0.7]), "bias": np.array([-0.3, -0.3])}}
+    assert group_defaults(per_model, "mase", ["regular"] * 2, lambda i: ["ets", "harmonic"]) == {"regular": "ets"}
 
 
 def test_best_score_wins_with_a_reason():

@@ -90,6 +90,19 @@ class Forecaster(ABC):
         """
         return self.fit(panel)
 
+    def refit(self, panel: Panel) -> "Forecaster":
+        """Re-estimate on ``panel`` (the full history) for the final forecast.
+
+        A model that was only rolled forward through the backtest (``refit_per_origin = False``)
+        would otherwise forecast with parameters that never saw the last folds x horizon periods.
+        Default: a fresh fit; the networks override it to warm-start from their trained weights.
+        """
+        return self.fit(panel)
+
+    def release(self) -> None:
+        """Drop what is only needed to forecast again (after the final forecast), keep the summary
+        (``n_params``, ``min_history``, training errors); frees memory in a run of many models."""
+
     def predict(self, h: int, level: Sequence[int] = ()) -> Forecast:
         mean = self._predict_mean(h)
         steps = np.sqrt(np.arange(1, h + 1))

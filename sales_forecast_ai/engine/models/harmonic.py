@@ -6,9 +6,10 @@
 Retail demand is multiplicative (a good weekday is good in proportion to the level) and its
 yearly cycle is smooth, so a few sine/cosine pairs of the yearly position carry it with far
 fewer parameters than 52 weekly or 365 daily effects. The forecast is ``expm1`` of the fitted
-log mean, shifted by the median in-sample residual (in units, over the last year): a median
-forecast, which is what MAE-type scores (MASE, WAPE) reward -- ``expm1`` alone under-forecasts
-small counts, and a mean correction over-forecasts skewed ones.
+log mean times a ratio correction: the last year's actual total over the fitted total (kept in
+0.5..3). ``expm1`` of a log mean is a geometric mean, well below the mean of skewed demand, and
+a median-shifted forecast -- what MAE-type scores reward -- left the totals a buyer orders from
+29% short on the online-shop data; the ratio makes the fitted year's total match the real one.
 
 Terms are only included when the history can carry them: the trend from two seasons, yearly
 harmonics from 1.1 years of history -- 4 pairs, or 10 once 2.5 years show how sharp the yearly
@@ -30,6 +31,7 @@ PERIODS_PER_YEAR = {"D": 365.25, "W": 52.18, "M": 12.0}
 DEFAULT_HARMONICS = {"D": (4, 10), "W": (4, 10), "M": (0, 0)}
 LONG_YEARS = 2.5
 MAX_HISTORY = {"D": 3 * 365, "W": 3 * 52, "M": 60}
+RATIO_RANGE = (0.5, 3.0)
 
 
 @register
@@ -84,7 +86,7 @@ class HarmonicRegression(Forecaster):
         self._len = np.array([len(y) for y in ys], dtype=int)
         self._coef: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # length -> (series idx, coef p x k)
         self._sigmas = np.array([float(np.std(y)) if len(y) else 0.0 for y in ys])
-        self._shift = np.zeros(len(ys))  # median in-sample residual, in units
+        self._ratio = np.ones(len(ys))  # last year's actual total / fitted total
         for length in np.unique(self._len):
             if length < self.min_history:
                 continue
@@ -92,10 +94,12 @@ class HarmonicRegression(Forecaster):
             X = self._design(self._dates(-int(length) + 1, 1), int(length))
             Z = np.log1p(np.column_stack([ys[i] for i in idx]))
             coef = np.linalg.lstsq(X, Z, rcond=None)[0]
-            resid = np.column_stack([ys[i] for i in idx]) - np.expm1(X @ coef)
+            Y, fitted = np.column_stack([ys[i] for i in idx]), np.expm1(X @ coef)
             year = int(PERIODS_PER_YEAR[panel.freq])
-            self._shift[idx] = np.median(resid[-year:], axis=0)
-            self._sigmas[idx] = np.std(resid, axis=0)
+            total, fitted_total = Y[-year:].sum(axis=0), np.maximum(fitted[-year:], 0.0).sum(axis=0)
+            ratio = np.divide(total, fitted_total, out=np.ones(len(idx)), where=fitted_total > 0)
+            self._ratio[idx] = np.clip(ratio, *RATIO_RANGE)
+            self._sigmas[idx] = np.std(Y - fitted * self._ratio[idx], axis=0)
             self._coef[int(length)] = (idx, coef)
         return self
 
@@ -107,7 +111,7 @@ class HarmonicRegression(Forecaster):
             Z = self._design(future, length) @ coef
             # A log-linear trend compounds; never forecast beyond twice the peak of the fitted history.
             peak = np.array([self._ys[i].max() for i in idx])
-            out[idx] = np.minimum(np.expm1(Z).T + self._shift[idx, None], 2.0 * peak[:, None])
+            out[idx] = np.minimum(np.expm1(Z).T * self._ratio[idx, None], 2.0 * peak[:, None])
         return np.maximum(out, 0.0)
 
     def n_params(self) -> int:

@@ -8,7 +8,14 @@ the pipeline passes its own). ``predict(h)`` with a shorter h truncates; a longe
 block's forecast back as history and forecasts the next block from there (no retraining).
 
 ``fit`` trains once; ``forward(panel)`` re-conditions the trained network on a newer panel
-(same series, more history) without retraining, for later backtest origins and the final forecast.
+(same series, more history) without retraining, for the later backtest origins. ``refit(panel)``,
+for the final forecast, warm-starts from the trained weights and trains ``refit_epochs`` more
+epochs on windows of the full history (validated on its latest origins; if no epoch beats the
+starting weights there, they are kept), so the live forecast learns from the latest data.
+
+Memory: windows are built in chunks of ``BUILD_CHUNK`` (the year-ago features of a window are
+an (h x 7) float64 block: 30,000 windows x 90 days built at once took ~450 MB of temporaries),
+and ``release()`` drops the network and its TensorFlow graphs once the final forecast is made.
 
 TensorFlow is imported only when a network is built, trained or run (neural_architectures.tf_modules).
 """
@@ -28,6 +35,7 @@ from .neural_architectures import build_network
 
 _logger = logging.getLogger(__name__)
 _RMSE_TRAIN_SAMPLE = 10_000
+BUILD_CHUNK = 2048
 
 
 class GlobalNetwork(Forecaster):
@@ -46,7 +54,7 @@ class GlobalNetwork(Forecaster):
                  window: int | None = None, max_windows: int | None = None, epochs: int = 30, patience: int = 4,
                  batch_size: int = 256, units: int = 128, lstm_units: int = 32, filters: int = 32,
                  kernel_size: int | None = None, dropout: float = 0.1, learning_rate: float = 3e-3,
-                 chunk: int | None = None, val_origins: int | None = None,
+                 chunk: int | None = None, val_origins: int | None = None, refit_epochs: int = 5,
                  threads: int = 2, verbose: int = 0, **params):
         super().__init__(season_length=season_length, seed=seed, **params)
         self.horizon, self.window = horizon, window
@@ -56,6 +64,8 @@ class GlobalNetwork(Forecaster):
                           kernel_size=int(kernel_size or self.default_kernel),
                           dropout=dropout, learning_rate=learning_rate, chunk=chunk)
         self.val_origins, self.threads, self.verbose = val_origins, int(threads), verbose
+        self.refit_epochs = int(refit_epochs)
+        self._n_params = None
         self.model_ = None
         self.status, self.message = "unfitted", ""
         self.rmse_train = self.rmse_val = float("nan")
@@ -74,8 +84,9 @@ class GlobalNetwork(Forecaster):
         rng = np.random.default_rng(self.seed)
         val_n = VAL_ORIGINS[panel.freq] if self.val_origins is None else int(self.val_origins)
         tr_rows, tr_orig, va_rows, va_orig = training_split(pw, rng, self.max_windows, val_n)
-        train = _usable(pw.build(tr_rows, tr_orig, with_target=True))
-        val = _usable(pw.build(va_rows, va_orig, with_target=True))
+        train = _usable(_build(pw, tr_rows, tr_orig))
+        val = _usable(_build(pw, va_rows, va_orig))
+        del tr_rows, tr_orig, va_rows, va_orig
         self.n_train_windows, self.n_val_windows = len(train), len(val)
         if not len(train):
             self._fit_fallback(panel, pw)
@@ -83,9 +94,53 @@ class GlobalNetwork(Forecaster):
             self._train(train, val)
             self._residuals(train, val, rng, panel)
             self.status, self.message = "ok", ""
+        del train, val
         self._condition(panel, pw)
         self.fit_seconds = time.perf_counter() - started
         return self
+
+    def refit(self, panel: Panel) -> "GlobalNetwork":
+        """Warm start on the full history: a few more epochs from the trained weights."""
+        if self.status == "unfitted":
+            return self.fit(panel)
+        if self.model_ is None or self.refit_epochs <= 0 or len(panel) != len(self._panel):
+            return self.forward(panel)  # nothing trained to warm-start from (fallback), or told not to
+        started = time.perf_counter()
+        self._panel = panel
+        pw = self._windows(panel)
+        rng = np.random.default_rng(self.seed + 1)
+        val_n = VAL_ORIGINS[panel.freq] if self.val_origins is None else int(self.val_origins)
+        tr_rows, tr_orig, va_rows, va_orig = training_split(pw, rng, self.max_windows, val_n)
+        train = _usable(_build(pw, tr_rows, tr_orig))
+        val = _usable(_build(pw, va_rows, va_orig))
+        if len(train) and len(val):
+            cap = self.target_cap_
+            train, val = _capped(train, cap), _capped(val, cap)
+            start_weights, start_loss = self.model_.get_weights(), self._trainer.mse(val)
+            lr = self.model_.optimizer.learning_rate
+            lr.assign(self.hyper["learning_rate"] * 0.3)  # fine-tuning: smaller steps than training
+            history = self._trainer.fit(train, val, epochs=self.refit_epochs, patience=2,
+                                        batch_size=self.batch_size)
+            best = min((v for _, v in history if np.isfinite(v)), default=np.inf)
+            if not best < start_loss:
+                self.model_.set_weights(start_weights)  # the latest data did not improve it: keep
+            self.refit_epochs_run = len(history)
+            self.n_train_windows, self.n_val_windows = len(train), len(val)
+        del train, val
+        self._condition(panel, pw)
+        self.fit_seconds += time.perf_counter() - started
+        return self
+
+    def release(self) -> None:
+        """Free the network, its training state and TensorFlow's graphs (the forecast is made)."""
+        if self.model_ is not None:
+            self._n_params = int(self.model_.count_params())
+        self.model_ = self._trainer = self._last = None
+        try:
+            _, keras = self._keras()
+            keras.backend.clear_session(free_memory=True)
+        except Exception:  # an older Keras without free_memory: the references are gone anyway
+            pass
 
     def _train(self, train, val):
         from .neural_training import Trainer
@@ -207,6 +262,8 @@ class GlobalNetwork(Forecaster):
         """Trainable and non-trainable weights of the network (built with defaults if not fitted)."""
         if self.model_ is not None:
             return int(self.model_.count_params())
+        if self._n_params is not None:
+            return self._n_params
         return architecture_params(self.arch, getattr(self, "freq_", "D"), self.horizon, self.window,
                                    threads=self.threads, **self.hyper)
 
@@ -218,6 +275,23 @@ def architecture_params(arch: str, freq: str = "D", horizon: int | None = None, 
     window = int(window or DEFAULT_WINDOW[freq])
     model = build_network(arch, window, SEQ_CHANNELS, future_dim(freq, horizon), horizon, threads=threads, **hyper)
     return int(model.count_params())
+
+
+def _build(pw: PanelWindows, rows, origins) -> Windows:
+    """``pw.build(rows, origins, with_target=True)`` chunk by chunk into preallocated arrays, so the
+    temporaries stay those of one chunk and the result is never held twice (parts + concatenation)."""
+    rows, origins = np.asarray(rows, dtype=int), np.asarray(origins, dtype=int)
+    if len(rows) <= BUILD_CHUNK:
+        return pw.build(rows, origins, with_target=True)
+    out = None
+    for i in range(0, len(rows), BUILD_CHUNK):
+        part = pw.build(rows[i:i + BUILD_CHUNK], origins[i:i + BUILD_CHUNK], with_target=True)
+        if out is None:
+            out = {f: np.empty((len(rows),) + getattr(part, f).shape[1:], getattr(part, f).dtype)
+                   for f in ("seq", "fut", "scale", "rows", "origins", "target")}
+        for f, a in out.items():
+            a[i:i + len(part)] = getattr(part, f)
+    return Windows(**out)
 
 
 def _usable(win):

@@ -13,9 +13,11 @@ Two more savings, both honest in a backtest:
 * only the last ``max_history`` observations are used (ets: a year of days, three of weeks,
   five of months; theta, whose optimiser is slower per observation: half a year of days, two
   years of weeks, four of months): a weekly pattern does not need five years to be estimated;
-* parameters are estimated once, at the earliest backtest origin, and ``forward()`` then only
-  re-runs the filter with those parameters on the newer data (later origins and the final
-  forecast). The backtest therefore scores exactly the procedure that makes the final forecast.
+* in the backtest, parameters are estimated once, at the earliest origin, and ``forward()`` then
+  only re-runs the filter with those parameters on the newer data at the later origins; the
+  final forecast re-estimates them on the full history (``refit``), so it never uses parameters
+  blind to the last folds x horizon periods. The backtest scores a slightly staler procedure
+  than the final forecast (conservative).
 
 Each series is its own statsforecast model, called directly rather than through the
 ``StatsForecast`` frame API: the cost is the C++ optimiser either way, and a direct call lets
@@ -77,6 +79,9 @@ class _StatsforecastModel(Forecaster):
             self._ys[i] = y
         self._sigmas = np.array([_sigma(y[s:]) for y, s in zip(self._ys, self._start)])
         return self
+
+    def release(self) -> None:
+        self._models = [None] * len(getattr(self, "_models", []))
 
     def _estimate(self, i: int, y: np.ndarray):
         if len(y) < self.min_history or np.ptp(y) == 0:
