@@ -50,3 +50,5 @@ from . import res_config_settings_replenishment
 from . import product_category_replenishment
 from . import sales_forecast_suggestion
 from . import sales_forecast_run_replenishment
+from . import sales_forecast_result_holdout
+from . import sales_forecast_run_holdout

@@ -100,6 +100,50 @@ class TestForecastRunCron(ForecastCase):
         self.assertTrue(run.points_pruned)
         self.assertEqual(len(second.result_ids.point_ids), 5 * 14, "the latest done run always keeps its points")
 
+    def test_honest_champion_scores_are_stored_apart_in_percent(self):
+        # A sixth series the naive models cannot forecast exactly (the others repeat every 7 days).
+        self._history(self.p3, self.wh2, 100, lambda i: float((i * 37) % 11 + i // 10))
+        run = self._queue_run(folds=2)
+        while run.phase != "import":
+            self._call()
+            self.assertEqual(run.state, "running", run.log)
+        meta = job.read_json(os.path.join(run._get_work_dir(), job.RESULT_JSON))
+        self._run_to_end(run)
+        self.assertEqual(run.state, "done", run.log)
+        honest, in_sample = meta["champion_scores"], meta["champion_scores_in_sample"]
+        self.assertNotEqual(honest, in_sample, "the engine's held-out and in-sample scores are two figures")
+        # Run: each kind in its own fields, WAPE and bias in percent, MASE as a ratio.
+        for suffix, engine in (("holdout", honest), ("in_sample", in_sample)):
+            self.assertGreater(engine["wape"], 0.0)
+            self.assertLess(engine["wape"], 2.0, "the engine speaks in ratios")
+            self.assertAlmostEqual(run[f"champion_mase_{suffix}"], engine["mase"], places=4)
+            self.assertAlmostEqual(run[f"champion_wape_{suffix}"], engine["wape"] * 100.0, places=2)
+            self.assertAlmostEqual(run[f"champion_bias_{suffix}"], engine["bias"] * 100.0, places=2)
+        self.assertNotEqual((run.champion_mase_holdout, run.champion_wape_holdout, run.champion_bias_holdout),
+                            (run.champion_mase_in_sample, run.champion_wape_in_sample, run.champion_bias_in_sample))
+        # Result: the held-out pick and its score on the last window, per series.
+        holdouts = {(str(r.product_id.id), str(r.warehouse_id.id)): r for r in run.result_ids}
+        self.assertEqual(len(holdouts), 6)
+        for series in meta["series"]:
+            result, hold = holdouts[tuple(series["key"])], series["holdout"]
+            self.assertTrue(hold, "two folds: every series with demand has a held-out score")
+            self.assertIn(hold["model"], ("naive", "seasonal_naive"))
+            self.assertEqual(result.holdout_model, hold["model"])
+            self.assertAlmostEqual(result.holdout_mase, hold["mase"], places=4)
+            self.assertAlmostEqual(result.holdout_wape, hold["wape"] * 100.0, places=2)
+            self.assertAlmostEqual(result.holdout_bias, hold["bias"] * 100.0, places=2)
+        noisy = holdouts[(str(self.p3.id), str(self.wh2.id))]
+        self.assertGreater(noisy.holdout_wape, 1.0, "a ratio stored as is would stay below 1 here")
+        champion = noisy.candidate_ids.filtered("is_champion")
+        self.assertTrue(champion, "the candidates keep their own (in-sample) backtest scores")
+        # The forms show both, labelled.
+        run_arch = self.Run.get_views([(False, "form")])["views"]["form"]["arch"]
+        for name in ("champion_mase_holdout", "champion_wape_holdout", "champion_mase_in_sample"):
+            self.assertIn(f'name="{name}"', run_arch)
+        result_arch = self.env["sales.forecast.result"].get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="holdout_wape"', result_arch)
+        self.assertIn("not used to choose the model", result_arch)
+
     def test_one_failing_product_never_fails_the_run(self):
         run = self._queue_run()
         while run.phase != "import":

@@ -8,6 +8,8 @@ ENGINE_SERIES = {
     "status": "ok", "champion": "naive", "confidence": 0.82, "coverage": {"80": 0.79, "95": 0.94},
     "totals": {"7": 7.0, "30": 30.0, "90": 90.0},
     "scores": {"naive": {"rmse": 2.0, "mae": 1.5, "smape": 67.79, "mase": 0.9, "wape": 0.31, "bias": -0.29}},
+    "holdout": {"model": "seasonal_naive", "rmse": 2.5, "mae": 1.8, "smape": 70.1, "mase": 1.1, "wape": 0.36,
+                "bias": -0.12},
 }
 ENGINE_POOLED = {"naive": {"family": "baseline", "rmse": 2.0, "mae": 1.5, "smape": 67.79, "mase": 0.9,
                            "wape": 0.31, "bias": -0.29, "wins": 1}}
@@ -20,6 +22,16 @@ class TestScoreUnits(ForecastCase):
         result = self.env["sales.forecast.result"].create(
             run._prepare_result_vals(ENGINE_SERIES, self.p1.id, self.wh1.id))
         self.assertEqual((result.confidence, result.coverage_80, result.coverage_95), (82.0, 79.0, 94.0))
+        self.assertEqual(result.holdout_model, "seasonal_naive")
+        self.assertAlmostEqual(result.holdout_mase, 1.1)
+        self.assertAlmostEqual(result.holdout_wape, 36.0)
+        self.assertAlmostEqual(result.holdout_bias, -12.0)
+        run.write(run._prepare_champion_score_vals({"mase": 1.1, "wape": 0.36, "bias": -0.12},
+                                                   {"mase": 0.9, "wape": 0.31, "bias": -0.29}))
+        self.assertEqual((run.champion_mase_holdout, run.champion_wape_holdout, run.champion_bias_holdout),
+                         (1.1, 36.0, -12.0))
+        self.assertEqual((run.champion_mase_in_sample, run.champion_wape_in_sample, run.champion_bias_in_sample),
+                         (0.9, 31.0, -29.0))
         candidate = self.env["sales.forecast.candidate"].create(run._prepare_candidate_vals(result, ENGINE_SERIES))
         score = self.env["sales.forecast.run.score"].create(run._prepare_score_vals(ENGINE_POOLED))
         for record in (candidate, score):
@@ -40,7 +52,10 @@ class TestScoreUnits(ForecastCase):
             ("sales.forecast.result", "confidence"), ("sales.forecast.result", "coverage_80"),
             ("sales.forecast.candidate", "smape"), ("sales.forecast.candidate", "wape"),
             ("sales.forecast.run.score", "smape"), ("sales.forecast.run.score", "wape"),
-            ("sales.forecast.run.score", "bias"))}
+            ("sales.forecast.run.score", "bias"), ("sales.forecast.result", "holdout_wape"),
+            ("sales.forecast.result", "holdout_bias"), ("sales.forecast.run", "champion_wape_holdout"),
+            ("sales.forecast.run", "champion_bias_holdout"), ("sales.forecast.run", "champion_wape_in_sample"),
+            ("sales.forecast.run", "champion_bias_in_sample"))}
         self.assertTrue(all(label.endswith("(%)") for label in labels.values()), labels)
         # The Forecasts list shows confidence in a 0-100 progress bar: a stored 82 fills 82 %.
         arch = self.env["sales.forecast.result"].get_views([(False, "list")])["views"]["list"]["arch"]
@@ -55,3 +70,8 @@ class TestScoreUnits(ForecastCase):
         [candidate] = run._prepare_candidate_vals(result, series)
         self.assertNotIn("wape", candidate)
         self.assertNotIn("bias", candidate)
+        self.assertFalse(result.holdout_model, "one backtest fold: no held-out score")
+        # NaN in the engine (null in its file) or a missing metric stays empty, never a NaN in the database.
+        vals = run._prepare_champion_score_vals({"mase": float("nan"), "wape": None}, {})
+        self.assertEqual(set(vals.values()), {False})
+        self.assertEqual(len(vals), 6)
