@@ -536,8 +536,8 @@ class SalesForecastSuggestion(models.Model):
         keys = [(r.product_id.id, r.warehouse_id.id) for r in results]
         classes = [abc.get(k, "") for k in keys]
         # What set each level, for the reason text: the class when its level was used.
-        names = [class_label % cls if cls in class_levels and not fixed[i] else names[i]
-                 for i, cls in enumerate(classes)]
+        names = [class_label % abc_class if abc_class in class_levels and not fixed[i] else names[i]
+                 for i, abc_class in enumerate(classes)]
         return {"service_level": policy.abc_service_level(np.array(levels), classes, class_levels, fixed),
                 "review_days": np.array(review), "safety_days": np.array(safety), "profile": names}
 

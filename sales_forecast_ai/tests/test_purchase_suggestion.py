@@ -129,6 +129,10 @@ class TestPurchaseSuggestion(SuggestionRunMixin, ForecastCase):
             medicines.forecast_service_level = 100.0
         with self.assertRaises(ValidationError):
             self.company.forecast_urgency_now_days = 30  # above the WATCH threshold (14)
+        with self.assertRaises(ValidationError):
+            self.company.forecast_service_level_a = 100.0
+        with self.assertRaises(ValidationError):
+            self.company.forecast_service_level_c = 40.0
 
     def test_rfqs_grouped_by_vendor_and_warehouse_and_never_duplicated(self):
         buyer = self.users["forecast_purchase_user"]
