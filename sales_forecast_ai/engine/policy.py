@@ -23,8 +23,9 @@ Per series, with L the lead time (days), R the review cycle (days), f the daily 
   inside the forecast horizon.
 
 Sector profiles set the service level, review cycle and safety-days floor; a product category can
-use another profile (medicines at 99% in a retail company). With an ABC segmentation, A items get
-a higher service level than B, and C items a lower one (``abc_service_level``).
+use another profile (medicines at 99% in a retail company). With an ABC segmentation, each class
+has its own service level (``abc_service_level``); the caller gives the class -> level mapping (the
+company's settings), and the series whose level was set on purpose (their category's) keep it.
 
 ``backtest_policy`` replays the policy on past demand; its assumptions are in its docstring.
 """
@@ -57,7 +58,6 @@ PROFILES = {
     # Costly, slow items: stock is expensive and customers wait, so a lower level and monthly review.
     "luxury": Profile("luxury", 90.0, 30, 0.0),
 }
-ABC_SHIFT = {"A": 3.0, "B": 0.0, "C": -5.0}  # service level points added to the base level per class
 MAX_SERVICE_LEVEL, MIN_SERVICE_LEVEL = 99.9, 50.0
 
 
@@ -66,11 +66,17 @@ def resolve_profile(name: str | None, default: Profile) -> Profile:
     return PROFILES.get(name or "", default)
 
 
-def abc_service_level(base, abc) -> np.ndarray:
-    """Service level per series from the base level and its ABC class ("" when unknown: base)."""
-    base = np.asarray(base, dtype=float)
-    shift = np.array([ABC_SHIFT.get(str(c or "").upper(), 0.0) for c in np.ravel(abc)]).reshape(np.shape(abc))
-    return np.clip(base + shift, MIN_SERVICE_LEVEL, MAX_SERVICE_LEVEL)
+def abc_service_level(base, abc, class_levels, fixed=None) -> np.ndarray:
+    """Service level per series: the level ``class_levels`` gives its ABC class ("A"/"B"/"C", any
+    case), else ``base`` (no class, a class without a level, or ``fixed`` true for that series)."""
+    classes = [str(c or "").upper() for c in np.ravel(abc)]
+    base = np.broadcast_to(np.asarray(base, dtype=float), (len(classes),))
+    fixed = np.zeros(len(classes), dtype=bool) if fixed is None else np.broadcast_to(
+        np.asarray(fixed, dtype=bool), (len(classes),))
+    levels = {str(k).upper(): float(v) for k, v in (class_levels or {}).items() if v}
+    out = np.array([base[i] if fixed[i] or c not in levels else levels[c] for i, c in enumerate(classes)],
+                   dtype=float)
+    return np.clip(out, MIN_SERVICE_LEVEL, MAX_SERVICE_LEVEL)
 
 
 def service_z(level) -> np.ndarray:

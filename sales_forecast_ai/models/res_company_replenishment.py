@@ -31,9 +31,20 @@ class ResCompany(models.Model):
         help="Trigger of the reordering rules created from suggestions; existing rules keep theirs.")
     forecast_policy_backtest_months = fields.Integer(
         "Policy Backtest (months)", default=12, help="Months of past demand the policy backtest replays.")
+    forecast_abc_service_level = fields.Boolean(
+        "Service Level by ABC Class", default=True,
+        help="When products have an ABC class (Analysis > ABC/XYZ), order for the service level of their class "
+             "instead of the company's or sector's. A category's own level or profile still comes first.")
+    forecast_service_level_a = fields.Float(
+        "A Class Service Level (%)", default=98.0, help="Target service level of A products (the best sellers).")
+    forecast_service_level_b = fields.Float("B Class Service Level (%)", default=95.0,
+                                            help="Target service level of B products.")
+    forecast_service_level_c = fields.Float(
+        "C Class Service Level (%)", default=90.0, help="Target service level of C products (the tail).")
 
     @api.constrains("forecast_review_days", "forecast_safety_days", "forecast_urgency_now_days",
-                    "forecast_urgency_watch_days", "forecast_policy_backtest_months")
+                    "forecast_urgency_watch_days", "forecast_policy_backtest_months", "forecast_service_level_a",
+                    "forecast_service_level_b", "forecast_service_level_c")
     def _check_forecast_replenishment(self):
         for company in self:
             if not 0 <= company.forecast_review_days <= 365:
@@ -50,3 +61,17 @@ class ResCompany(models.Model):
             if not 1 <= company.forecast_policy_backtest_months <= 36:
                 raise ValidationError(_("%(company)s: the policy backtest replays 1 to 36 months (got %(months)s).",
                                         company=company.name, months=company.forecast_policy_backtest_months))
+            for abc, level in company._get_forecast_abc_service_levels(enabled_only=False).items():
+                if not 50 <= level < 100:
+                    raise ValidationError(_("%(company)s: the %(abc)s class service level must be at least 50%% "
+                                            "and below 100%% (got %(level)s).",
+                                            company=company.name, abc=abc, level=level))
+
+    def _get_forecast_abc_service_levels(self, enabled_only=True):
+        """{"A": level, "B": level, "C": level} in percent: the one place that says which service level
+        an ABC class calls for (replenishment and the segments use it); {} when it is switched off."""
+        self.ensure_one()
+        if enabled_only and not self.forecast_abc_service_level:
+            return {}
+        return {"A": self.forecast_service_level_a, "B": self.forecast_service_level_b,
+                "C": self.forecast_service_level_c}

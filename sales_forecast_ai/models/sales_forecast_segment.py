@@ -186,7 +186,11 @@ class SalesForecastSegment(models.Model):
 
     @api.model
     def _get_service_level(self, product, warehouse=False):
-        """Service level the class calls for (A 98%, B 95%, C 90%), for replenishment to use."""
-        seg = self.search([("company_id", "=", self.env.company.id), ("product_id", "=", product.id),
+        """Service level (%) the product's class calls for in the current company, from the company's
+        settings (``res.company._get_forecast_abc_service_levels``, the mapping replenishment uses);
+        the company's target level without a class or with class levels switched off."""
+        company = self.env.company
+        seg = self.search([("company_id", "=", company.id), ("product_id", "=", product.id),
                            ("warehouse_id", "=", warehouse.id if warehouse else False)], limit=1)
-        return {"a": 0.98, "b": 0.95, "c": 0.90}.get(seg.abc_class, 0.95)
+        levels = company._get_forecast_abc_service_levels()
+        return levels.get((seg.abc_class or "").upper()) or company.forecast_service_level

@@ -128,7 +128,11 @@ class SalesForecastSuggestion(models.Model):
         """Draft purchase orders for the selected rows: one per vendor x warehouse (a draft RFQ of this
         run for that pair is completed, not duplicated); rows already on an RFQ are left alone."""
         PurchaseOrder = self.env["purchase.order"]
-        PurchaseOrder.check_access("create")
+        # Forecast roles do not bring Purchase rights (an Inventory Administrator is a Forecast Manager):
+        # say so plainly rather than let the ORM refuse the purchase order.
+        if not PurchaseOrder.has_access("create"):
+            raise UserError(_("Creating RFQs needs Purchase rights: ask an administrator to make you a Purchase "
+                              "User, or send these suggestions to a buyer."))
         self.check_access("write")
         lines = self.filtered(lambda s: not s.purchase_line_id or s.purchase_line_id.state == "cancel")
         already = self - lines
@@ -492,6 +496,8 @@ class SalesForecastSuggestion(models.Model):
         classes = {}
         for product, warehouse, abc, __ in Segment._read_group(domain, ["product_id", "warehouse_id", "abc_class"],
                                                                ["__count"]):
+            # The segments store "a"/"b"/"c"; this model shows "A"/"B"/"C".
+            abc = (abc or "").upper()
             if abc in dict(ABC):
                 classes[product.id, warehouse.id] = abc
         return classes
@@ -506,14 +512,18 @@ class SalesForecastSuggestion(models.Model):
     @api.model
     def _get_policy_settings(self, company, products, abc, results):
         """Service level, review cycle and safety days per result: the category's profile if it has
-        one, else the company's (its own figures, or a sector profile); ABC shifts the level."""
+        one, else the company's (its own figures, or a sector profile). The service level is the
+        category's own when it sets one (level or profile), else the ABC class's from the company's
+        settings (``res.company._get_forecast_abc_service_levels``), else the profile's."""
         own = policy.Profile("company", company.forecast_service_level, company.forecast_review_days,
                              company.forecast_safety_days)
         base = policy.resolve_profile(company.forecast_replenishment_profile, own)
         labels = dict(self.env["res.company"]._fields["forecast_replenishment_profile"]._description_selection(
             self.env))
         labels["company"] = labels.get("custom", "company")
-        levels, review, safety, names = [], [], [], []
+        class_levels = company._get_forecast_abc_service_levels()
+        class_label = _("%s class")
+        levels, review, safety, names, fixed = [], [], [], [], []
         for result in results:
             categ = result.product_id.categ_id
             profile = policy.resolve_profile(categ.forecast_replenishment_profile, base)
@@ -521,11 +531,15 @@ class SalesForecastSuggestion(models.Model):
             levels.append(level)
             review.append(profile.review_days)
             safety.append(profile.safety_days)
+            fixed.append(bool(categ.forecast_service_level) or categ.forecast_replenishment_profile in policy.PROFILES)
             names.append(labels.get(profile.name, profile.name))
         keys = [(r.product_id.id, r.warehouse_id.id) for r in results]
         classes = [abc.get(k, "") for k in keys]
-        return {"service_level": policy.abc_service_level(np.array(levels), classes), "review_days": np.array(review),
-                "safety_days": np.array(safety), "profile": names}
+        # What set each level, for the reason text: the class when its level was used.
+        names = [class_label % abc_class if abc_class in class_levels and not fixed[i] else names[i]
+                 for i, abc_class in enumerate(classes)]
+        return {"service_level": policy.abc_service_level(np.array(levels), classes, class_levels, fixed),
+                "review_days": np.array(review), "safety_days": np.array(safety), "profile": names}
 
     def _prepare_suggestion_vals(self, run, result, seller, abc, settings, out, i, today, texts):
         stockout = out["stockout_day"][i]

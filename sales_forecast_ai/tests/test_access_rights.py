@@ -36,10 +36,21 @@ class TestAccessRights(SalesForecastCase):
             self._create_rfq(self.users["forecast_user"])
 
     def test_purchase_rights_allow_rfqs(self):
-        for role in ("forecast_purchase_user", "forecast_manager", "stock_manager"):
+        for role in ("forecast_purchase_user", "purchase_user"):
             rfq = self._create_rfq(self.users[role])
             self.assertEqual(rfq.state, "draft", role)
             self.assertEqual(rfq.create_uid, self.users[role])
+
+    def test_forecast_roles_do_not_grant_purchase(self):
+        # The add-on makes Inventory Administrators Forecast Managers; that must not make them buyers.
+        self.assertNotIn(self.env.ref("purchase.group_purchase_user"),
+                         self.env.ref(FORECAST_MANAGER).trans_implied_ids)
+        for role in ("forecast_manager", "stock_manager"):
+            user = self.users[role]
+            self.assertTrue(user.has_group(FORECAST_MANAGER), role)
+            self.assertFalse(user.has_group("purchase.group_purchase_user"), role)
+            with self.assertRaises(AccessError, msg=role):
+                self._create_rfq(user)
 
     def test_forecast_user_cannot_change_settings(self):
         user = self.users["forecast_user"]

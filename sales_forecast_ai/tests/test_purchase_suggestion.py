@@ -95,7 +95,9 @@ class TestPurchaseSuggestion(SuggestionRunMixin, ForecastCase):
         self.assertTrue(p1.stockout_date and p1.stockout_date <= self.today + datetime.timedelta(days=1))
         self.assertIn("SFAI Vendor A", p1.reason)
         self.assertIn("minimum", p1.reason)
-        self.assertEqual(p1.service_level, 95.0)
+        # The run refreshed the segments: p1's level is its ABC class's, from the company's settings.
+        self.assertTrue(p1.abc_class, "the run's analytics refresh classed p1")
+        self.assertEqual(p1.service_level, self.company._get_forecast_abc_service_levels()[p1.abc_class])
         p2 = self._line(self.p2, self.wh1)
         self.assertEqual((p2.urgency, p2.qty_suggested), ("ok", 0.0), "5,000 in stock")
         self.assertFalse(p2.stockout_date)
@@ -127,6 +129,10 @@ class TestPurchaseSuggestion(SuggestionRunMixin, ForecastCase):
             medicines.forecast_service_level = 100.0
         with self.assertRaises(ValidationError):
             self.company.forecast_urgency_now_days = 30  # above the WATCH threshold (14)
+        with self.assertRaises(ValidationError):
+            self.company.forecast_service_level_a = 100.0
+        with self.assertRaises(ValidationError):
+            self.company.forecast_service_level_c = 40.0
 
     def test_rfqs_grouped_by_vendor_and_warehouse_and_never_duplicated(self):
         buyer = self.users["forecast_purchase_user"]
@@ -207,7 +213,7 @@ class TestPurchaseSuggestion(SuggestionRunMixin, ForecastCase):
         line = self._line(self.p1, self.wh1)
         forecast_user = self.users["forecast_user"]
         self.assertEqual(line.with_user(forecast_user).reorder_point, line.reorder_point, "forecast users read")
-        with self.assertRaises(AccessError):
+        with self.assertRaisesRegex(UserError, "Creating RFQs needs Purchase rights"):
             line.with_user(forecast_user).action_create_rfq()
         with self.assertRaises(AccessError):
             line.with_user(forecast_user).qty_to_order = 3.0
@@ -228,6 +234,20 @@ class TestPurchaseSuggestion(SuggestionRunMixin, ForecastCase):
         manager = self.users["forecast_manager"]
         self.assertTrue(manager.has_group(FORECAST_MANAGER))
         self.Suggestion.with_user(manager).with_company(self.company).action_refresh()
+
+    def test_inventory_admin_needs_purchase_rights_for_rfqs(self):
+        line = self._line(self.p1, self.wh1)  # ORDER NOW, 500 to order
+        inventory_admin = self.stock_manager
+        self.assertTrue(inventory_admin.has_group(FORECAST_MANAGER))
+        self.assertFalse(inventory_admin.has_group("purchase.group_purchase_user"), "no Purchase rights by install")
+        with self.assertRaisesRegex(UserError, "Creating RFQs needs Purchase rights"):
+            line.with_user(inventory_admin).action_create_rfq()
+        self.assertFalse(line.purchase_line_id)
+        line.with_user(inventory_admin).action_apply_orderpoints()  # reordering rules stay their job
+        buyer = self.users["purchase_user"]  # a plain Purchase User, forecast role implied
+        line.with_user(buyer).action_create_rfq()
+        self.assertEqual(line.purchase_order_id.create_uid, buyer)
+        self.assertEqual(line.purchase_order_id.state, "draft")
 
     def test_multi_company_isolation(self):
         other_product = self._product("SFAI-OTHER", company_id=self.other_company.id)
@@ -307,3 +327,42 @@ class TestDemoSuggestions(SuggestionRunMixin, ForecastCase):
         self.assertEqual(action["params"]["type"], "success")
         orders = urgent.purchase_order_id
         self.assertEqual(len(orders), len({(s.partner_id, s.warehouse_id) for s in urgent}))
+
+    def test_demo_service_level_per_abc_class(self):
+        # Forecast run and analytics refresh together, as after a scheduled run: the segments' classes
+        # pick the service levels set in Settings, and the reason says which class set it.
+        lyon = self.env.ref("stock.warehouse0")
+        if not self.env.ref(f"{MODULE}.demo_warehouse_casablanca", raise_if_not_found=False):
+            self.skipTest("the add-on was installed without demo data")
+        company = lyon.company_id
+        company.write({"forecast_history_days": 180, "forecast_horizon_days": 30, "forecast_backtest_folds": 1,
+                       "forecast_replenishment_profile": "custom", "forecast_service_level": 93.0,
+                       "forecast_abc_service_level": True, "forecast_service_level_a": 97.5,
+                       "forecast_service_level_b": 94.0, "forecast_service_level_c": 85.0})
+        run = self._run_forecast(company)
+        self.env["sales.forecast.analytics"]._refresh_company(company)
+        Suggestion = self.env["sales.forecast.suggestion"]
+        Suggestion._refresh_run(run)
+        segments = {(s.product_id, s.warehouse_id): s.abc_class for s in self.env["sales.forecast.segment"].search(
+            [("company_id", "=", company.id)])}
+        lines = Suggestion.search([("run_id", "=", run.id)]).filtered(
+            lambda s: not s.product_id.categ_id.forecast_service_level
+            and not s.product_id.categ_id.forecast_replenishment_profile)
+        for line in lines:
+            self.assertEqual(line.abc_class, (segments.get((line.product_id, line.warehouse_id)) or "").upper()
+                             or False, line.display_name)
+        a_line = lines.filtered(lambda s: s.abc_class == "A")[:1]
+        c_line = lines.filtered(lambda s: s.abc_class == "C")[:1]
+        self.assertTrue(a_line and c_line, "the demo data has A and C products with suggestions")
+        self.assertEqual(a_line.service_level, 97.5)
+        self.assertIn("97.5% service level (A class", a_line.reason)
+        self.assertEqual(c_line.service_level, 85.0)
+        self.assertIn("85.0% service level (C class", c_line.reason)
+        # The same line, class levels off: the company's level, and the reason no longer names a class.
+        product, warehouse = a_line.product_id, a_line.warehouse_id
+        company.forecast_abc_service_level = False
+        Suggestion._refresh_run(run)
+        a_again = Suggestion.search([("run_id", "=", run.id), ("product_id", "=", product.id),
+                                     ("warehouse_id", "=", warehouse.id)])
+        self.assertEqual(a_again.service_level, 93.0)
+        self.assertNotIn("A class", a_again.reason)

@@ -88,8 +88,12 @@ def test_error_sources_and_service_levels():
     # The residual spread first, the champion's RMSE when the spread is missing.
     assert lead_time_sigma([2.0, 0.0, np.nan], 9, rmse=[5.0, 3.0, 1.0]) == pytest.approx([6.0, 9.0, 3.0])
     assert service_z([50.0, 95.0, 99.0]) == pytest.approx([0.0, Z95, 2.3263479])
-    assert abc_service_level(95.0, ["A", "B", "C", ""]) == pytest.approx([98.0, 95.0, 90.0, 95.0])
-    assert abc_service_level(99.0, ["A"]) == pytest.approx([99.9])
+    levels = {"A": 98.0, "B": 95.0, "C": 90.0}
+    assert abc_service_level(93.0, ["A", "b", "C", ""], levels) == pytest.approx([98.0, 95.0, 90.0, 93.0])
+    # A category's own level stays; without a mapping (segmentation off) every series keeps its base.
+    assert abc_service_level([99.0, 93.0], ["C", "C"], levels, fixed=[True, False]) == pytest.approx([99.0, 90.0])
+    assert abc_service_level([97.0, 92.0], ["A", "C"], {}) == pytest.approx([97.0, 92.0])
+    assert abc_service_level(95.0, ["A"], {"A": 100.0}) == pytest.approx([99.9])
     assert resolve_profile("pharmacy", PROFILES["retail"]).service_level == 99.0
     assert resolve_profile("", PROFILES["retail"]) is PROFILES["retail"]
 
