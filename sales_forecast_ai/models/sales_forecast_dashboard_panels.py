@@ -88,12 +88,17 @@ class SalesForecastDashboard(models.AbstractModel):
         this add-on knows (units sold, products sold, units forecast). Each card has its value,
         the previous period's, a trend and, where records stand behind it, an action to open them."""
         scope = self._get_panel_scope(filters)
-        if "sales.forecast.kpi" in self.env:
-            kpis = self.env["sales.forecast.kpi"].with_company(scope["company"]).get_kpis(
-                scope["days"], warehouse_id=scope["warehouse"].id or False)
-            return {"available": True, "source": "catalogue",
-                    "kpis": [self._prepare_kpi(kpi) for kpi in kpis]}
-        return {"available": True, "source": "builtin", "kpis": self._get_builtin_kpis(scope)}
+        # The built-in cards come first and stay: their units sold include imported CSV history
+        # (the stored daily sales) and honour the category filter, which the catalogue's do not.
+        builtin = self._get_builtin_kpis(scope)
+        if "sales.forecast.kpi" not in self.env:
+            return {"available": True, "source": "builtin", "kpis": builtin}
+        known = {kpi["code"] for kpi in builtin}
+        kpis = self.env["sales.forecast.kpi"].with_company(scope["company"]).get_kpis(
+            scope["days"], warehouse_id=scope["warehouse"].id or False)
+        catalogue = [self._prepare_kpi({**kpi, "action": self._get_kpi_action(kpi["code"], scope)})
+                     for kpi in kpis if kpi["code"] not in known]
+        return {"available": True, "source": "catalogue", "kpis": builtin + catalogue}
 
     @api.model
     @panel_method
@@ -541,7 +546,11 @@ class SalesForecastDashboard(models.AbstractModel):
     def _prepare_kpi(self, kpi):
         """A catalogue KPI as the cards show it; its own ``action`` (if any) is the click-through."""
         value, previous = kpi.get("value") or 0.0, kpi.get("previous")
-        direction, change = shaping.trend(value, previous)
+        if isinstance(value, (int, float)) and isinstance(previous, (int, float, type(None))):
+            direction, change = shaping.trend(value, previous)
+        else:
+            # e.g. the last training date: a date has no trend
+            direction, change = "flat", None
         return {
             "code": kpi.get("code"), "name": kpi.get("name"), "unit": kpi.get("unit") or "",
             "value": value, "previous": previous if previous is not None else False,
@@ -577,6 +586,80 @@ class SalesForecastDashboard(models.AbstractModel):
                  "domain": result_domain, "target": "current"}},
         ]
         return [{**self._prepare_kpi(kpi), "hint": kpi.get("hint", "")} for kpi in kpis]
+
+    @api.model
+    def _get_kpi_action(self, code, scope):
+        """The records behind a catalogue KPI, as an action the current user can open, else False
+        (a card the user could click only to meet an access error is worse than no click)."""
+        action = self._prepare_kpi_action(code, scope)
+        if not action or not self.env[action["res_model"]].has_access("read"):
+            return False
+        return {"type": "ir.actions.act_window", "views": [[False, "list"], [False, "form"]],
+                "target": "current", "context": {"create": False}, **action}
+
+    @api.model
+    def _prepare_kpi_action(self, code, scope):
+        """{name, res_model, domain} of the records a KPI code counts, or None when nothing stands behind it."""
+        today = fields.Date.context_today(self)
+        if code in ("anomalies_7d", "anomalies_30d") and "sales.forecast.anomaly" in self.env:
+            Anomaly = self.env["sales.forecast.anomaly"]
+            days = 7 if code == "anomalies_7d" else 30
+            return {"name": self.env._("Anomalies"), "res_model": Anomaly._name,
+                    "domain": self._get_scoped_domain(Anomaly, scope) + [
+                        ("date", ">", fields.Date.to_string(today - datetime.timedelta(days=days))),
+                        ("date", "<=", fields.Date.to_string(today))]}
+        if code in ("products_with_model", "forecast_wape", "forecast_smape"):
+            return {"name": self.env._("Latest forecasts"), "res_model": "sales.forecast.result",
+                    "domain": self._get_result_scope_domain(scope)}
+        if code == "last_training_date":
+            Run = self.env["sales.forecast.run"]
+            return {"name": self.env._("Forecast runs"), "res_model": Run._name,
+                    "domain": self._get_scoped_domain(Run, scope)}
+        if code in ("below_rop", "low_stock_count"):
+            if "sales.forecast.suggestion" in self.env:
+                Suggestion = self.env["sales.forecast.suggestion"]
+                domain = self._get_scoped_domain(Suggestion, scope) + [("urgency", "in", ("order_now", "watch"))]
+                if "is_latest" in Suggestion._fields:
+                    domain.append(("is_latest", "=", True))
+                return {"name": self.env._("Purchase suggestions"), "res_model": Suggestion._name, "domain": domain}
+            domain = [("is_storable", "=", True)]
+            if self.env["stock.warehouse.orderpoint"].has_access("read"):
+                domain.append(("orderpoint_ids.company_id", "=", scope["company"].id))
+            return {"name": self.env._("Products"), "res_model": "product.product",
+                    "domain": domain + self._get_kpi_category_domain(scope)}
+        if code in ("stockouts", "stock_value", "days_of_cover", "inventory_turnover"):
+            domain = [("is_storable", "=", True), ("company_id", "in", (False, scope["company"].id))]
+            if code == "stockouts":
+                domain.append(("qty_available", "<=", 0))
+            return {"name": self.env._("Products"), "res_model": "product.product",
+                    "domain": domain + self._get_kpi_category_domain(scope)}
+        if code in ("active_products", "total_products", "new_products"):
+            domain = [("sale_ok", "=", True), ("company_id", "in", (False, scope["company"].id))]
+            if code == "new_products":
+                domain.append(("create_date", ">=", fields.Datetime.to_string(
+                    datetime.datetime.combine(today - datetime.timedelta(days=30), datetime.time.min))))
+            return {"name": self.env._("Products"), "res_model": "product.product",
+                    "domain": domain + self._get_kpi_category_domain(scope)}
+        if code in ("revenue", "revenue_growth", "orders", "order_growth", "avg_order_value", "active_customers",
+                    "quotation_conversion") and self._can_read_sales():
+            domain = [("company_id", "=", scope["company"].id),
+                      ("date_order", ">=", fields.Datetime.to_string(
+                          datetime.datetime.combine(scope["date_from"], datetime.time.min))),
+                      ("date_order", "<", fields.Datetime.to_string(
+                          datetime.datetime.combine(scope["date_to"] + datetime.timedelta(days=1), datetime.time.min)))]
+            if code != "quotation_conversion":
+                domain.append(("state", "=", "sale"))
+            if scope["warehouse"]:
+                domain.append(("warehouse_id", "=", scope["warehouse"].id))
+            return {"name": self.env._("Sales orders"), "res_model": "sale.order", "domain": domain}
+        if code in ("gross_margin", "revenue_per_product", "average_price", "return_rate") and self._can_read_sales():
+            return {"name": self.env._("Sales of the period"), "res_model": "sale.order.line",
+                    "domain": self._get_sale_lines_action(scope)["domain"]}
+        return None
+
+    @api.model
+    def _get_kpi_category_domain(self, scope):
+        return [("categ_id", "child_of", scope["category"].id)] if scope["category"] else []
 
     @api.model
     def _get_sale_lines_action(self, scope):

@@ -95,10 +95,11 @@ class TestDashboardPanels(TransactionCase):
 
     # -- KPIs -------------------------------------------------------------------------------------
     def test_builtin_kpis_values_previous_and_drilldown(self):
-        if "sales.forecast.kpi" in self.env:
-            self.skipTest("the KPI catalogue is installed; its own tests cover its figures")
+        # The built-in cards stay in front of the catalogue's (when it is installed).
         panel = self._panels(self.manager).get_panel_kpis()
-        self.assertEqual(panel["source"], "builtin")
+        self.assertEqual(panel["source"], "catalogue" if "sales.forecast.kpi" in self.env else "builtin")
+        self.assertEqual([kpi["code"] for kpi in panel["kpis"][:3]], ["units_sold", "products_sold", "forecast_30"])
+        self.assertEqual(len({kpi["code"] for kpi in panel["kpis"]}), len(panel["kpis"]), "no card twice")
         kpis = {kpi["code"]: kpi for kpi in panel["kpis"]}
         sold = self._history_sum(self._days_ago(29), self.today) + 7.0  # imported history + the Odoo sale
         before = self._history_sum(self._days_ago(59), self._days_ago(30))
@@ -138,6 +139,38 @@ class TestDashboardPanels(TransactionCase):
         self.assertFalse(top["by_revenue"]["available"])
         self.assertIn("sales access", top["by_revenue"]["reason"])
         self.assertIn("sales access", top["source_note"])
+
+    def test_catalogue_kpis_click_through_to_what_the_user_may_read(self):
+        if "sales.forecast.kpi" not in self.env:
+            self.skipTest("the KPI catalogue is not in this branch")
+        purchase_user = new_test_user(self.env, login="sfai_panels_purchase", company_id=self.company.id,
+                                      company_ids=[Command.set(self.company.ids)],
+                                      groups="base.group_user,purchase.group_purchase_user")
+        for user in (self.manager, self.buyer, purchase_user):
+            with self.subTest(user=user.login):
+                kpis = {k["code"]: k for k in self._panels(user).get_panel_kpis()["kpis"]}
+                actions = {code: kpi["action"] for code, kpi in kpis.items() if kpi["action"]}
+                for code, action in actions.items():
+                    # Every click-through opens: the model is readable and the domain searchable.
+                    self.assertTrue(self.env[action["res_model"]].with_user(user).has_access("read"), code)
+                    self.env[action["res_model"]].with_user(user).search_count(action["domain"])
+                self.assertEqual(actions["products_with_model"]["res_model"], "sales.forecast.result")
+                results = self.env["sales.forecast.result"].with_user(user).search(
+                    actions["products_with_model"]["domain"])
+                self.assertEqual(results, self.data["result_a1"] | self.data["result_a2"] | self.data["result_b1"])
+                self.assertEqual(actions["last_training_date"]["res_model"], "sales.forecast.run")
+                self.assertIn(actions["stockouts"]["res_model"], ("product.product",))
+                if "sales.forecast.anomaly" in self.env:
+                    self.assertEqual(actions["anomalies_30d"]["res_model"], "sales.forecast.anomaly")
+                expected = "sales.forecast.suggestion" if "sales.forecast.suggestion" in self.env else "product.product"
+                self.assertEqual(actions["below_rop"]["res_model"], expected)
+                if self.env["sale.order"].with_user(user).has_access("read"):
+                    self.assertEqual(actions["orders"]["res_model"], "sale.order")
+                    orders = self.env["sale.order"].with_user(user).search(actions["orders"]["domain"])
+                    self.assertEqual(orders, self.data["sale_order"])
+                else:
+                    self.assertNotIn("orders", actions, "no click-through to orders a buyer cannot read")
+                    self.assertFalse({"sale.order", "sale.order.line"} & {a["res_model"] for a in actions.values()})
 
     # -- curves and shapes ------------------------------------------------------------------------
     def test_sales_curve_history_forecast_and_bands(self):
