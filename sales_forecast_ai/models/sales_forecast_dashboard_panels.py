@@ -175,7 +175,12 @@ class SalesForecastDashboard(models.AbstractModel):
         scope = self._get_panel_scope(filters)
         Segment = self.env["sales.forecast.segment"]
         domain = self._get_scoped_domain(Segment, scope)
-        groups = Segment._read_group(domain, ["abc_class", "xyz_class"], ["__count", "revenue:sum"])
+        # Revenue is for users who see sales money (a field group); the others get counts only.
+        if Segment._fields["revenue"].is_accessible(self.env):
+            groups = Segment._read_group(domain, ["abc_class", "xyz_class"], ["__count", "revenue:sum"])
+        else:
+            groups = [(abc, xyz, count, 0.0) for abc, xyz, count in
+                      Segment._read_group(domain, ["abc_class", "xyz_class"], ["__count"])]
         total = sum(count for _abc, _xyz, count, _revenue in groups)
         cells = {(abc, xyz): (count, revenue) for abc, xyz, count, revenue in groups}
         return {
@@ -545,15 +550,15 @@ class SalesForecastDashboard(models.AbstractModel):
     @api.model
     def _prepare_kpi(self, kpi):
         """A catalogue KPI as the cards show it; its own ``action`` (if any) is the click-through."""
-        value, previous = kpi.get("value") or 0.0, kpi.get("previous")
+        value, previous = kpi.get("value"), kpi.get("previous")
         if isinstance(value, (int, float)) and isinstance(previous, (int, float, type(None))):
             direction, change = shaping.trend(value, previous)
         else:
-            # e.g. the last training date: a date has no trend
+            # A date (last training) has no trend; a rate without a base (None) is "no data", not 0.
             direction, change = "flat", None
         return {
-            "code": kpi.get("code"), "name": kpi.get("name"), "unit": kpi.get("unit") or "",
-            "value": value, "previous": previous if previous is not None else False,
+            "code": kpi.get("code"), "name": kpi.get("name"), "unit": self._get_kpi_unit_label(kpi.get("unit")),
+            "value": value if value is not None else False, "previous": previous if previous is not None else False,
             "trend": kpi.get("trend") or direction, "change": change,
             "action": kpi.get("action") or False,
         }
@@ -586,6 +591,14 @@ class SalesForecastDashboard(models.AbstractModel):
                  "domain": result_domain, "target": "current"}},
         ]
         return [{**self._prepare_kpi(kpi), "hint": kpi.get("hint", "")} for kpi in kpis]
+
+    @api.model
+    def _get_kpi_unit_label(self, unit):
+        """What follows a figure on its card: the catalogue's unit codes are not for people."""
+        labels = {"percent": "%", "days": self.env._("days"), "currency": self.env.company.currency_id.symbol or ""}
+        if unit in labels:
+            return labels[unit]
+        return "" if unit in ("count", "units", "ratio", "date") else (unit or "")
 
     @api.model
     def _get_kpi_action(self, code, scope):

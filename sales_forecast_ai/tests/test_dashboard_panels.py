@@ -315,6 +315,25 @@ class TestDashboardPanels(TransactionCase):
         products = Segment.search(matrix["domain"] + [("abc_class", "=", "a"), ("xyz_class", "=", "x")])
         self.assertEqual(products.product_id, self.data["product_a"])
         self.assertFalse(self._panels(self.other).get_panel_abc_xyz()["cells"][0]["count"])
+        # A buyer sees the counts, not the revenue behind them.
+        buyer_cells = {(c["abc"], c["xyz"]): c for c in self._panels(self.buyer).get_panel_abc_xyz()["cells"]}
+        self.assertEqual((buyer_cells["a", "x"]["count"], buyer_cells["a", "x"]["revenue"]), (1, 0.0))
+
+    def test_abc_xyz_and_anomalies_from_the_analytics_refresh(self):
+        if "sales.forecast.analytics" not in self.env:
+            self.skipTest("the analytics are not in this branch")
+        self.env["sales.forecast.analytics"]._refresh_company(self.company, today=self.today)
+        segments = self.env["sales.forecast.segment"].search([("company_id", "=", self.company.id)])
+        self.assertTrue(segments, "the refresh segments the fixture's products")
+        matrix = self._panels(self.manager).get_panel_abc_xyz({"period": "365"})
+        self.assertEqual(sum(c["count"] for c in matrix["cells"]), len(segments))
+        for cell in matrix["cells"]:
+            found = self.env[matrix["model"]].search_count(
+                matrix["domain"] + [("abc_class", "=", cell["abc"]), ("xyz_class", "=", cell["xyz"])])
+            self.assertEqual(found, cell["count"], (cell["abc"], cell["xyz"]))
+        anomalies = self.env["sales.forecast.anomaly"].search([("company_id", "=", self.company.id)])
+        panel = self._panels(self.manager).get_panel_anomalies({"period": "365"})
+        self.assertEqual(panel["total"], len(anomalies.filtered(lambda a: a.date >= self._days_ago(364))))
 
     # -- empty database ---------------------------------------------------------------------------
     def test_every_panel_on_an_empty_company(self):
