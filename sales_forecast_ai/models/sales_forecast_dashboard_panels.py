@@ -30,6 +30,10 @@ PICKER_PRODUCTS = 40
 MAX_LIST = 50
 MAX_ANOMALIES = 100
 URGENCIES = ("order_now", "watch", "ok")
+# The catalogue's KPIs a manager acts on, after the built-in cards: all 30+ of them buried the page
+# (the chat and the KPI list view still reach the others).
+DASHBOARD_KPIS = ("revenue", "orders", "stock_value", "stockouts", "below_rop", "low_stock_count",
+                  "anomalies_30d", "products_with_model", "forecast_wape", "last_training_date")
 
 
 def panel_method(method):
@@ -94,10 +98,12 @@ class SalesForecastDashboard(models.AbstractModel):
         if "sales.forecast.kpi" not in self.env:
             return {"available": True, "source": "builtin", "kpis": builtin}
         known = {kpi["code"] for kpi in builtin}
+        codes = [code for code in self._get_dashboard_kpi_codes() if code not in known]
         kpis = self.env["sales.forecast.kpi"].with_company(scope["company"]).get_kpis(
-            scope["days"], warehouse_id=scope["warehouse"].id or False)
+            scope["days"], warehouse_id=scope["warehouse"].id or False, codes=codes)
+        order = {code: index for index, code in enumerate(codes)}
         catalogue = [self._prepare_kpi({**kpi, "action": self._get_kpi_action(kpi["code"], scope)})
-                     for kpi in kpis if kpi["code"] not in known]
+                     for kpi in sorted(kpis, key=lambda kpi: order.get(kpi["code"], len(order)))]
         return {"available": True, "source": "catalogue", "kpis": builtin + catalogue}
 
     @api.model
@@ -591,6 +597,11 @@ class SalesForecastDashboard(models.AbstractModel):
                  "domain": result_domain, "target": "current"}},
         ]
         return [{**self._prepare_kpi(kpi), "hint": kpi.get("hint", "")} for kpi in kpis]
+
+    @api.model
+    def _get_dashboard_kpi_codes(self):
+        """Catalogue KPI codes shown as cards, in order (a hook to show others)."""
+        return list(DASHBOARD_KPIS)
 
     @api.model
     def _get_kpi_unit_label(self, unit):
