@@ -433,7 +433,11 @@ class SalesForecastDashboard(models.AbstractModel):
     # -- quantities -------------------------------------------------------------------------------
     @api.model
     def _can_read_sales(self):
-        return all(self.env[model].has_access("read") for model in self._get_quantity_models())
+        # An Inventory User may read sale lines (through deliveries) yet not the stored amounts,
+        # which are for salesmen: both are needed to show money.
+        Daily = self.env["sales.forecast.dashboard.daily"]
+        return Daily._fields["amount"].is_accessible(self.env) and all(
+            self.env[model].has_access("read") for model in self._get_quantity_models())
 
     @api.model
     def _get_quantity_models(self):

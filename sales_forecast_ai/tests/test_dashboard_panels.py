@@ -137,6 +137,12 @@ class TestDashboardPanels(TransactionCase):
             self.assertFalse(kpis["units_sold"]["action"], "no drill-down into sale lines it cannot open")
         top = panels.get_panel_top_products()
         self.assertEqual([row["product_id"] for row in top["by_qty"]], self.data["product_a"].ids)
+        # An Inventory User reads sale lines through deliveries, but not the amounts: quantities only.
+        clerk = new_test_user(self.env, login="sfai_panels_clerk", company_id=self.company.id,
+                              company_ids=[Command.set(self.company.ids)], groups="base.group_user,stock.group_stock_user")
+        clerk_top = self._panels(clerk).get_panel_top_products()
+        self.assertEqual([row["product_id"] for row in clerk_top["by_qty"]], self.data["product_a"].ids)
+        self.assertFalse(clerk_top["by_revenue"]["available"])
         self.assertFalse(top["by_revenue"]["available"])
         self.assertIn("sales access", top["by_revenue"]["reason"])
         self.assertIn("sales access", top["source_note"])
