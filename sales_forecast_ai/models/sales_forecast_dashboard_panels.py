@@ -30,6 +30,10 @@ PICKER_PRODUCTS = 40
 MAX_LIST = 50
 MAX_ANOMALIES = 100
 URGENCIES = ("order_now", "watch", "ok")
+# The catalogue's KPIs a manager acts on, after the built-in cards: all 30+ of them buried the page
+# (the chat and the KPI list view still reach the others).
+DASHBOARD_KPIS = ("revenue", "orders", "stock_value", "stockouts", "below_rop", "low_stock_count",
+                  "anomalies_30d", "products_with_model", "forecast_wape", "last_training_date")
 
 
 def panel_method(method):
@@ -88,12 +92,19 @@ class SalesForecastDashboard(models.AbstractModel):
         this add-on knows (units sold, products sold, units forecast). Each card has its value,
         the previous period's, a trend and, where records stand behind it, an action to open them."""
         scope = self._get_panel_scope(filters)
-        if "sales.forecast.kpi" in self.env:
-            kpis = self.env["sales.forecast.kpi"].with_company(scope["company"]).get_kpis(
-                scope["days"], warehouse_id=scope["warehouse"].id or False)
-            return {"available": True, "source": "catalogue",
-                    "kpis": [self._prepare_kpi(kpi) for kpi in kpis]}
-        return {"available": True, "source": "builtin", "kpis": self._get_builtin_kpis(scope)}
+        # The built-in cards come first and stay: their units sold include imported CSV history
+        # (the stored daily sales) and honour the category filter, which the catalogue's do not.
+        builtin = self._get_builtin_kpis(scope)
+        if "sales.forecast.kpi" not in self.env:
+            return {"available": True, "source": "builtin", "kpis": builtin}
+        known = {kpi["code"] for kpi in builtin}
+        codes = [code for code in self._get_dashboard_kpi_codes() if code not in known]
+        kpis = self.env["sales.forecast.kpi"].with_company(scope["company"]).get_kpis(
+            scope["days"], warehouse_id=scope["warehouse"].id or False, codes=codes)
+        order = {code: index for index, code in enumerate(codes)}
+        catalogue = [self._prepare_kpi({**kpi, "action": self._get_kpi_action(kpi["code"], scope)})
+                     for kpi in sorted(kpis, key=lambda kpi: order.get(kpi["code"], len(order)))]
+        return {"available": True, "source": "catalogue", "kpis": builtin + catalogue}
 
     @api.model
     @panel_method
@@ -170,7 +181,12 @@ class SalesForecastDashboard(models.AbstractModel):
         scope = self._get_panel_scope(filters)
         Segment = self.env["sales.forecast.segment"]
         domain = self._get_scoped_domain(Segment, scope)
-        groups = Segment._read_group(domain, ["abc_class", "xyz_class"], ["__count", "revenue:sum"])
+        # Revenue is for users who see sales money (a field group); the others get counts only.
+        if Segment._fields["revenue"].is_accessible(self.env):
+            groups = Segment._read_group(domain, ["abc_class", "xyz_class"], ["__count", "revenue:sum"])
+        else:
+            groups = [(abc, xyz, count, 0.0) for abc, xyz, count in
+                      Segment._read_group(domain, ["abc_class", "xyz_class"], ["__count"])]
         total = sum(count for _abc, _xyz, count, _revenue in groups)
         cells = {(abc, xyz): (count, revenue) for abc, xyz, count, revenue in groups}
         return {
@@ -417,7 +433,11 @@ class SalesForecastDashboard(models.AbstractModel):
     # -- quantities -------------------------------------------------------------------------------
     @api.model
     def _can_read_sales(self):
-        return all(self.env[model].has_access("read") for model in self._get_quantity_models())
+        # An Inventory User may read sale lines (through deliveries) yet not the stored amounts,
+        # which are for salesmen: both are needed to show money.
+        Daily = self.env["sales.forecast.dashboard.daily"]
+        return Daily._fields["amount"].is_accessible(self.env) and all(
+            self.env[model].has_access("read") for model in self._get_quantity_models())
 
     @api.model
     def _get_quantity_models(self):
@@ -540,11 +560,15 @@ class SalesForecastDashboard(models.AbstractModel):
     @api.model
     def _prepare_kpi(self, kpi):
         """A catalogue KPI as the cards show it; its own ``action`` (if any) is the click-through."""
-        value, previous = kpi.get("value") or 0.0, kpi.get("previous")
-        direction, change = shaping.trend(value, previous)
+        value, previous = kpi.get("value"), kpi.get("previous")
+        if isinstance(value, (int, float)) and isinstance(previous, (int, float, type(None))):
+            direction, change = shaping.trend(value, previous)
+        else:
+            # A date (last training) has no trend; a rate without a base (None) is "no data", not 0.
+            direction, change = "flat", None
         return {
-            "code": kpi.get("code"), "name": kpi.get("name"), "unit": kpi.get("unit") or "",
-            "value": value, "previous": previous if previous is not None else False,
+            "code": kpi.get("code"), "name": kpi.get("name"), "unit": self._get_kpi_unit_label(kpi.get("unit")),
+            "value": value if value is not None else False, "previous": previous if previous is not None else False,
             "trend": kpi.get("trend") or direction, "change": change,
             "action": kpi.get("action") or False,
         }
@@ -577,6 +601,93 @@ class SalesForecastDashboard(models.AbstractModel):
                  "domain": result_domain, "target": "current"}},
         ]
         return [{**self._prepare_kpi(kpi), "hint": kpi.get("hint", "")} for kpi in kpis]
+
+    @api.model
+    def _get_dashboard_kpi_codes(self):
+        """Catalogue KPI codes shown as cards, in order (a hook to show others)."""
+        return list(DASHBOARD_KPIS)
+
+    @api.model
+    def _get_kpi_unit_label(self, unit):
+        """What follows a figure on its card: the catalogue's unit codes are not for people."""
+        labels = {"percent": "%", "days": self.env._("days"), "currency": self.env.company.currency_id.symbol or ""}
+        if unit in labels:
+            return labels[unit]
+        return "" if unit in ("count", "units", "ratio", "date") else (unit or "")
+
+    @api.model
+    def _get_kpi_action(self, code, scope):
+        """The records behind a catalogue KPI, as an action the current user can open, else False
+        (a card the user could click only to meet an access error is worse than no click)."""
+        action = self._prepare_kpi_action(code, scope)
+        if not action or not self.env[action["res_model"]].has_access("read"):
+            return False
+        return {"type": "ir.actions.act_window", "views": [[False, "list"], [False, "form"]],
+                "target": "current", "context": {"create": False}, **action}
+
+    @api.model
+    def _prepare_kpi_action(self, code, scope):
+        """{name, res_model, domain} of the records a KPI code counts, or None when nothing stands behind it."""
+        today = fields.Date.context_today(self)
+        if code in ("anomalies_7d", "anomalies_30d") and "sales.forecast.anomaly" in self.env:
+            Anomaly = self.env["sales.forecast.anomaly"]
+            days = 7 if code == "anomalies_7d" else 30
+            return {"name": self.env._("Anomalies"), "res_model": Anomaly._name,
+                    "domain": self._get_scoped_domain(Anomaly, scope) + [
+                        ("date", ">", fields.Date.to_string(today - datetime.timedelta(days=days))),
+                        ("date", "<=", fields.Date.to_string(today))]}
+        if code in ("products_with_model", "forecast_wape", "forecast_smape"):
+            return {"name": self.env._("Latest forecasts"), "res_model": "sales.forecast.result",
+                    "domain": self._get_result_scope_domain(scope)}
+        if code == "last_training_date":
+            Run = self.env["sales.forecast.run"]
+            return {"name": self.env._("Forecast runs"), "res_model": Run._name,
+                    "domain": self._get_scoped_domain(Run, scope)}
+        if code in ("below_rop", "low_stock_count"):
+            if "sales.forecast.suggestion" in self.env:
+                Suggestion = self.env["sales.forecast.suggestion"]
+                domain = self._get_scoped_domain(Suggestion, scope) + [("urgency", "in", ("order_now", "watch"))]
+                if "is_latest" in Suggestion._fields:
+                    domain.append(("is_latest", "=", True))
+                return {"name": self.env._("Purchase suggestions"), "res_model": Suggestion._name, "domain": domain}
+            domain = [("is_storable", "=", True)]
+            if self.env["stock.warehouse.orderpoint"].has_access("read"):
+                domain.append(("orderpoint_ids.company_id", "=", scope["company"].id))
+            return {"name": self.env._("Products"), "res_model": "product.product",
+                    "domain": domain + self._get_kpi_category_domain(scope)}
+        if code in ("stockouts", "stock_value", "days_of_cover", "inventory_turnover"):
+            domain = [("is_storable", "=", True), ("company_id", "in", (False, scope["company"].id))]
+            if code == "stockouts":
+                domain.append(("qty_available", "<=", 0))
+            return {"name": self.env._("Products"), "res_model": "product.product",
+                    "domain": domain + self._get_kpi_category_domain(scope)}
+        if code in ("active_products", "total_products", "new_products"):
+            domain = [("sale_ok", "=", True), ("company_id", "in", (False, scope["company"].id))]
+            if code == "new_products":
+                domain.append(("create_date", ">=", fields.Datetime.to_string(
+                    datetime.datetime.combine(today - datetime.timedelta(days=30), datetime.time.min))))
+            return {"name": self.env._("Products"), "res_model": "product.product",
+                    "domain": domain + self._get_kpi_category_domain(scope)}
+        if code in ("revenue", "revenue_growth", "orders", "order_growth", "avg_order_value", "active_customers",
+                    "quotation_conversion") and self._can_read_sales():
+            domain = [("company_id", "=", scope["company"].id),
+                      ("date_order", ">=", fields.Datetime.to_string(
+                          datetime.datetime.combine(scope["date_from"], datetime.time.min))),
+                      ("date_order", "<", fields.Datetime.to_string(
+                          datetime.datetime.combine(scope["date_to"] + datetime.timedelta(days=1), datetime.time.min)))]
+            if code != "quotation_conversion":
+                domain.append(("state", "=", "sale"))
+            if scope["warehouse"]:
+                domain.append(("warehouse_id", "=", scope["warehouse"].id))
+            return {"name": self.env._("Sales orders"), "res_model": "sale.order", "domain": domain}
+        if code in ("gross_margin", "revenue_per_product", "average_price", "return_rate") and self._can_read_sales():
+            return {"name": self.env._("Sales of the period"), "res_model": "sale.order.line",
+                    "domain": self._get_sale_lines_action(scope)["domain"]}
+        return None
+
+    @api.model
+    def _get_kpi_category_domain(self, scope):
+        return [("categ_id", "child_of", scope["category"].id)] if scope["category"] else []
 
     @api.model
     def _get_sale_lines_action(self, scope):

@@ -95,10 +95,12 @@ class TestDashboardPanels(TransactionCase):
 
     # -- KPIs -------------------------------------------------------------------------------------
     def test_builtin_kpis_values_previous_and_drilldown(self):
-        if "sales.forecast.kpi" in self.env:
-            self.skipTest("the KPI catalogue is installed; its own tests cover its figures")
+        # The built-in cards stay in front of the catalogue's (when it is installed).
         panel = self._panels(self.manager).get_panel_kpis()
-        self.assertEqual(panel["source"], "builtin")
+        self.assertEqual(panel["source"], "catalogue" if "sales.forecast.kpi" in self.env else "builtin")
+        self.assertEqual([kpi["code"] for kpi in panel["kpis"][:3]], ["units_sold", "products_sold", "forecast_30"])
+        self.assertEqual(len({kpi["code"] for kpi in panel["kpis"]}), len(panel["kpis"]), "no card twice")
+        self.assertLessEqual(len(panel["kpis"]), 13, "a handful of cards, not the whole catalogue")
         kpis = {kpi["code"]: kpi for kpi in panel["kpis"]}
         sold = self._history_sum(self._days_ago(29), self.today) + 7.0  # imported history + the Odoo sale
         before = self._history_sum(self._days_ago(59), self._days_ago(30))
@@ -135,9 +137,47 @@ class TestDashboardPanels(TransactionCase):
             self.assertFalse(kpis["units_sold"]["action"], "no drill-down into sale lines it cannot open")
         top = panels.get_panel_top_products()
         self.assertEqual([row["product_id"] for row in top["by_qty"]], self.data["product_a"].ids)
+        # An Inventory User reads sale lines through deliveries, but not the amounts: quantities only.
+        clerk = new_test_user(self.env, login="sfai_panels_clerk", company_id=self.company.id,
+                              company_ids=[Command.set(self.company.ids)], groups="base.group_user,stock.group_stock_user")
+        clerk_top = self._panels(clerk).get_panel_top_products()
+        self.assertEqual([row["product_id"] for row in clerk_top["by_qty"]], self.data["product_a"].ids)
+        self.assertFalse(clerk_top["by_revenue"]["available"])
         self.assertFalse(top["by_revenue"]["available"])
         self.assertIn("sales access", top["by_revenue"]["reason"])
         self.assertIn("sales access", top["source_note"])
+
+    def test_catalogue_kpis_click_through_to_what_the_user_may_read(self):
+        if "sales.forecast.kpi" not in self.env:
+            self.skipTest("the KPI catalogue is not in this branch")
+        purchase_user = new_test_user(self.env, login="sfai_panels_purchase", company_id=self.company.id,
+                                      company_ids=[Command.set(self.company.ids)],
+                                      groups="base.group_user,purchase.group_purchase_user")
+        for user in (self.manager, self.buyer, purchase_user):
+            with self.subTest(user=user.login):
+                kpis = {k["code"]: k for k in self._panels(user).get_panel_kpis()["kpis"]}
+                actions = {code: kpi["action"] for code, kpi in kpis.items() if kpi["action"]}
+                for code, action in actions.items():
+                    # Every click-through opens: the model is readable and the domain searchable.
+                    self.assertTrue(self.env[action["res_model"]].with_user(user).has_access("read"), code)
+                    self.env[action["res_model"]].with_user(user).search_count(action["domain"])
+                self.assertEqual(actions["products_with_model"]["res_model"], "sales.forecast.result")
+                results = self.env["sales.forecast.result"].with_user(user).search(
+                    actions["products_with_model"]["domain"])
+                self.assertEqual(results, self.data["result_a1"] | self.data["result_a2"] | self.data["result_b1"])
+                self.assertEqual(actions["last_training_date"]["res_model"], "sales.forecast.run")
+                self.assertIn(actions["stockouts"]["res_model"], ("product.product",))
+                if "sales.forecast.anomaly" in self.env:
+                    self.assertEqual(actions["anomalies_30d"]["res_model"], "sales.forecast.anomaly")
+                expected = "sales.forecast.suggestion" if "sales.forecast.suggestion" in self.env else "product.product"
+                self.assertEqual(actions["below_rop"]["res_model"], expected)
+                if self.env["sale.order"].with_user(user).has_access("read"):
+                    self.assertEqual(actions["orders"]["res_model"], "sale.order")
+                    orders = self.env["sale.order"].with_user(user).search(actions["orders"]["domain"])
+                    self.assertEqual(orders, self.data["sale_order"])
+                else:
+                    self.assertNotIn("orders", actions, "no click-through to orders a buyer cannot read")
+                    self.assertFalse({"sale.order", "sale.order.line"} & {a["res_model"] for a in actions.values()})
 
     # -- curves and shapes ------------------------------------------------------------------------
     def test_sales_curve_history_forecast_and_bands(self):
@@ -282,6 +322,25 @@ class TestDashboardPanels(TransactionCase):
         products = Segment.search(matrix["domain"] + [("abc_class", "=", "a"), ("xyz_class", "=", "x")])
         self.assertEqual(products.product_id, self.data["product_a"])
         self.assertFalse(self._panels(self.other).get_panel_abc_xyz()["cells"][0]["count"])
+        # A buyer sees the counts, not the revenue behind them.
+        buyer_cells = {(c["abc"], c["xyz"]): c for c in self._panels(self.buyer).get_panel_abc_xyz()["cells"]}
+        self.assertEqual((buyer_cells["a", "x"]["count"], buyer_cells["a", "x"]["revenue"]), (1, 0.0))
+
+    def test_abc_xyz_and_anomalies_from_the_analytics_refresh(self):
+        if "sales.forecast.analytics" not in self.env:
+            self.skipTest("the analytics are not in this branch")
+        self.env["sales.forecast.analytics"]._refresh_company(self.company, today=self.today)
+        segments = self.env["sales.forecast.segment"].search([("company_id", "=", self.company.id)])
+        self.assertTrue(segments, "the refresh segments the fixture's products")
+        matrix = self._panels(self.manager).get_panel_abc_xyz({"period": "365"})
+        self.assertEqual(sum(c["count"] for c in matrix["cells"]), len(segments))
+        for cell in matrix["cells"]:
+            found = self.env[matrix["model"]].search_count(
+                matrix["domain"] + [("abc_class", "=", cell["abc"]), ("xyz_class", "=", cell["xyz"])])
+            self.assertEqual(found, cell["count"], (cell["abc"], cell["xyz"]))
+        anomalies = self.env["sales.forecast.anomaly"].search([("company_id", "=", self.company.id)])
+        panel = self._panels(self.manager).get_panel_anomalies({"period": "365"})
+        self.assertEqual(panel["total"], len(anomalies.filtered(lambda a: a.date >= self._days_ago(364))))
 
     # -- empty database ---------------------------------------------------------------------------
     def test_every_panel_on_an_empty_company(self):

@@ -18,6 +18,8 @@ class TestForecastDashboardTour(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.data = create_forecast_fixture(cls.env)
+        # The ABC/XYZ matrix and the anomalies read what the real analytics refresh stores.
+        cls.env["sales.forecast.analytics"]._refresh_company(cls.data["company"], today=cls.data["today"])
 
     def _start_tour_with_screenshots(self, tour, label=""):
         """Run ``tour``, saving a PNG each time it logs ``sfai_screenshot:<name>``; returns the names.

@@ -9,6 +9,7 @@ import { Layout } from "@web/search/layout";
 import { standardActionServiceProps } from "@web/webclient/actions/action_service";
 import { AbcXyzMatrix } from "../abc_xyz_matrix/abc_xyz_matrix";
 import { AnomalyTimeline } from "../anomaly_timeline/anomaly_timeline";
+import { ChatWidget } from "@sales_forecast_ai/chat_widget/chat_widget";
 import { DashboardFilters } from "../dashboard_filters/dashboard_filters";
 import { DashboardPanel } from "../dashboard_panel/dashboard_panel";
 import { DemandDistribution } from "../demand_distribution/demand_distribution";
@@ -72,6 +73,7 @@ export class SalesForecastDashboard extends Component {
         StockStatus,
         SuggestionPanel,
         ModelQuality,
+        ChatWidget,
     };
     static props = { ...standardActionServiceProps };
     // Same path as the ir.actions.client record: /odoo/sales-forecast?period=90&warehouse_id=2
@@ -90,6 +92,7 @@ export class SalesForecastDashboard extends Component {
             panels: Object.fromEntries(PANELS.map((name) => [name, { status: "loading", data: null, error: "" }])),
             curve: this.props.state?.sfaiCurve || { granularity: "day", productId: false },
             launching: false,
+            chatOpen: false,
         });
         useSetupAction({
             getLocalState: () => ({ sfaiFilters: this.state.filters, sfaiCurve: this.state.curve }),
@@ -206,6 +209,11 @@ export class SalesForecastDashboard extends Component {
 
     openAction(action) {
         return this.action.doAction(action);
+    }
+
+    toggleChat() {
+        // Collapsed by default: the assistant loads its conversation only when asked for.
+        this.state.chatOpen = !this.state.chatOpen;
     }
 
     openProductChart(productId, name) {

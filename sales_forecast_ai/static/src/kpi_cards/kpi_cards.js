@@ -1,5 +1,6 @@
 import { Component } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
+import { deserializeDate, formatDate } from "@web/core/l10n/dates";
 import { formatFloat } from "@web/core/utils/numbers";
 
 const TRENDS = {
@@ -11,6 +12,11 @@ const TRENDS = {
 export function formatNumber(value, digits = 0) {
     if (value === false || value === null || value === undefined) {
         return "–";
+    }
+    if (typeof value === "string") {
+        // a date KPI (last training): shown in the user's date format
+        const date = deserializeDate(value);
+        return date.isValid ? formatDate(date) : value;
     }
     return formatFloat(value, { digits: [false, digits] });
 }
@@ -30,7 +36,11 @@ export class KpiCards extends Component {
 
     formatValue(kpi) {
         // Sums of float quantities carry rounding noise; a decimal only helps on small figures.
-        const value = formatNumber(kpi.value, Number.isInteger(kpi.value) || Math.abs(kpi.value) >= 100 ? 0 : 1);
+        const large = typeof kpi.value !== "number" || Number.isInteger(kpi.value) || Math.abs(kpi.value) >= 100;
+        const value = formatNumber(kpi.value, large ? 0 : 1);
+        if (kpi.value === false) {
+            return value;
+        }
         return kpi.unit ? `${value} ${kpi.unit}` : value;
     }
 

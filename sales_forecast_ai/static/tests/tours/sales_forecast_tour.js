@@ -90,6 +90,52 @@ registry.category("web_tour.tours").add("sales_forecast_ai_dashboard_tour", {
         },
         screenshotStep("dashboard", `${panel("sales_curve")} canvas[data-points]`),
         {
+            content: "The ABC/XYZ matrix, filled by the analytics refresh, opens a cell's products",
+            trigger: `${panel("abc_xyz")} .o_sfai_abc_xyz_cell:not([data-count='0'])`,
+            run: "click",
+        },
+        {
+            content: "The cell's products are listed",
+            trigger: ".o_list_view .o_data_row",
+        },
+        {
+            content: "Back to the dashboard",
+            trigger: ".o_breadcrumb .o_back_button a, .o_breadcrumb .breadcrumb-item:first-child a",
+            run: "click",
+        },
+        {
+            content: "A catalogue KPI opens the records behind it: the latest forecasts",
+            trigger: `${panel("kpis")} .o_sfai_kpi_card[data-kpi='products_with_model']`,
+            run: "click",
+        },
+        {
+            content: "The forecasts are listed",
+            trigger: ".o_list_view .o_data_row",
+        },
+        {
+            content: "Back to the dashboard again",
+            trigger: ".o_breadcrumb .o_back_button a, .o_breadcrumb .breadcrumb-item:first-child a",
+            run: "click",
+        },
+        {
+            content: "The data assistant is folded on the dashboard: unfold it",
+            trigger: ".o_sfai_dashboard_chat[data-state='collapsed'] .o_sfai_chat_toggle",
+            run: "click",
+        },
+        {
+            content: "The assistant opens in the page",
+            trigger: ".o_sfai_dashboard_chat[data-state='open'] .o_sfai_chat .o_sfai_chat_header",
+        },
+        {
+            content: "and folds again",
+            trigger: ".o_sfai_dashboard_chat .o_sfai_chat_toggle",
+            run: "click",
+        },
+        {
+            content: "Folded",
+            trigger: ".o_sfai_dashboard_chat[data-state='collapsed']:not(:has(.o_sfai_chat))",
+        },
+        {
             content: "Show the last 90 days",
             trigger: ".o_sfai_filter_period",
             run: "select 90",
@@ -157,20 +203,6 @@ registry.category("web_tour.tours").add("sales_forecast_ai_dashboard_tour", {
         {
             content: "The filters survived the round trip",
             trigger: ".o_sfai_filter_warehouse:has(option:checked:contains(SFAI Depot))",
-        },
-        {
-            content: "The ABC/XYZ panel is ready: a matrix, or why it is not there yet",
-            trigger: `.o_sfai_panel[data-panel='abc_xyz']:not([data-state='loading'])`,
-            run() {
-                const cell = document.querySelector(".o_sfai_abc_xyz_cell[data-cell='ax']");
-                if (cell) {
-                    cell.click();
-                }
-            },
-        },
-        {
-            content: "A cell opens its products, else the panel explains why there is no matrix",
-            trigger: `.o_list_view, ${panel("abc_xyz", "unavailable")}:contains(not installed), ${panel("abc_xyz", "empty")}`,
         },
     ]),
 });

@@ -46,38 +46,43 @@ function chartSteps() {
     ];
 }
 
+const PANEL = (name) => `.o_sfai_panel[data-panel='${name}'][data-state='content']`;
+
 registry.category("web_tour.tours").add("sales_forecast_ai_user_dashboard_tour", {
     url: "/odoo/sales-forecast",
     steps: () => [
         {
             content: "The dashboard lists the products of the demo run",
-            trigger: ".o_sfai_dashboard .o_sfai_top_products .o_sfai_top_product",
+            trigger: `.o_sfai_dashboard ${PANEL("top_products")} .o_sfai_top_row`,
             timeout: LOAD_TIMEOUT,
         },
         {
-            content: "with their confidence in percent",
-            trigger: ".o_sfai_top_product:first:contains(% confidence)",
-        },
-        {
             content: "Scores say their unit",
-            trigger: ".o_sfai_model_table th:contains(sMAPE (%))",
+            trigger: `${PANEL("model_quality")} .o_sfai_model_table th:contains(sMAPE (%))`,
+            timeout: LOAD_TIMEOUT,
         },
         {
-            content: "The forecast-vs-history chart draws both curves",
-            trigger: `.o_sfai_dashboard_chart ${FULL_CHART}`,
+            content: "The sales curve draws both curves: recorded sales and the forecast",
+            trigger: `${PANEL("sales_curve")} ${FULL_CHART}`,
+            timeout: LOAD_TIMEOUT,
         },
         {
             content: "A buyer or clerk cannot start a run",
             trigger: ".o_control_panel:not(:has(.o_sfai_run_now))",
         },
         {
+            content: "Every panel has left its loading state",
+            trigger: ".o_sfai_dashboard:not(:has(.o_sfai_panel[data-state='loading']))",
+            timeout: LOAD_TIMEOUT,
+        },
+        {
             content: "No error on the way",
             trigger: NO_ERROR,
         },
-        screenshotStep("dashboard", `.o_sfai_dashboard_chart ${FULL_CHART}`),
+        screenshotStep("dashboard", `${PANEL("sales_curve")} ${FULL_CHART}`),
         {
             content: "Open the top product's chart",
-            trigger: ".o_sfai_top_product:first",
+            trigger: `${PANEL("top_products")} .o_sfai_top_row:first`,
             run: "click",
         },
         ...chartSteps(),
