@@ -566,10 +566,14 @@ class SalesForecastDashboard(models.AbstractModel):
         else:
             # A date (last training) has no trend; a rate without a base (None) is "no data", not 0.
             direction, change = "flat", None
+        trend = kpi.get("trend") or direction
+        # Fewer stock-outs is good news: the colour follows the KPI's own sense, the arrow the figure.
+        better = kpi.get("better")
+        mood = "flat" if trend == "flat" or not better else ("up" if trend == better else "down")
         return {
             "code": kpi.get("code"), "name": kpi.get("name"), "unit": self._get_kpi_unit_label(kpi.get("unit")),
             "value": value if value is not None else False, "previous": previous if previous is not None else False,
-            "trend": kpi.get("trend") or direction, "change": change,
+            "trend": trend, "mood": mood, "change": change,
             "action": kpi.get("action") or False,
         }
 
