@@ -1,16 +1,12 @@
 """The assistant from the browser: open it from the systray, ask, read the answer and its links."""
-import re
-from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
-from odoo.tests.common import ChromeBrowser
 
 from . import groq_fake_server as fake
 from .chat_fixtures import confirmed_sale, last_month_day, start_fake_groq
 from .common import create_role_users
 from .dashboard_fixtures import create_forecast_fixture
-
-SCREENSHOT_SIGNAL = re.compile(r"^sfai_screenshot:(\w+)$")
+from .tour_screenshots import start_tour_with_screenshots
 
 
 @tagged("post_install", "-at_install")
@@ -26,20 +22,7 @@ class TestChatTour(HttpCase):
         confirmed_sale(cls.env, cls.best_seller, 5000, last_month_day(cls.env))
 
     def _tour(self, tour, login):
-        shots = []
-        handle_console = ChromeBrowser._handle_console
-
-        def handle_console_with_screenshots(browser, type, args=None, **kw):  # noqa: A002 - CDP's name
-            handle_console(browser, type, args=args, **kw)
-            value = args and args[0].get("value")
-            match = isinstance(value, str) and SCREENSHOT_SIGNAL.match(value)
-            if match:
-                shots.append(match.group(1))
-                browser.take_screenshot(prefix=f"sfai_{match.group(1)}_{login}_")
-
-        with patch.object(ChromeBrowser, "_handle_console", handle_console_with_screenshots):
-            self.start_tour("/odoo", tour, login=login)
-        return shots
+        return start_tour_with_screenshots(self, "/odoo", tour, login, lambda name: f"sfai_{name}_{login}_")
 
     def _answers(self, login):
         user = self.env["res.users"].search([("login", "=", login)])

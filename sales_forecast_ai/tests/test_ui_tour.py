@@ -1,12 +1,7 @@
-import re
-from unittest.mock import patch
-
 from odoo.tests import HttpCase, tagged
-from odoo.tests.common import ChromeBrowser
 
 from .dashboard_fixtures import create_forecast_fixture
-
-SCREENSHOT_SIGNAL = re.compile(r"^sfai_screenshot:(\w+)$")
+from .tour_screenshots import start_tour_with_screenshots
 
 
 @tagged("post_install", "-at_install")
@@ -22,24 +17,9 @@ class TestForecastDashboardTour(HttpCase):
         cls.env["sales.forecast.analytics"]._refresh_company(cls.data["company"], today=cls.data["today"])
 
     def _start_tour_with_screenshots(self, tour, label=""):
-        """Run ``tour``, saving a PNG each time it logs ``sfai_screenshot:<name>``; returns the names.
-
-        PNGs go to <--screenshots dir>/<db>/screenshots/sfai_<name>_<time>_<class>.png.
-        """
-        shots = []
-        handle_console = ChromeBrowser._handle_console
-
-        def handle_console_with_screenshots(browser, type, args=None, **kw):  # noqa: A002 - CDP's name
-            handle_console(browser, type, args=args, **kw)
-            value = args and args[0].get("value")
-            match = isinstance(value, str) and SCREENSHOT_SIGNAL.match(value)
-            if match:
-                shots.append(match.group(1))
-                browser.take_screenshot(prefix=f"sfai_{match.group(1)}{label}_")
-
-        with patch.object(ChromeBrowser, "_handle_console", handle_console_with_screenshots):
-            self.start_tour("/odoo/sales-forecast", tour, login="admin")
-        return shots
+        """Run ``tour`` as admin, saving a PNG each time it logs ``sfai_screenshot:<name>``; returns the names."""
+        return start_tour_with_screenshots(self, "/odoo/sales-forecast", tour, "admin",
+                                           lambda name: f"sfai_{name}{label}_")
 
     def test_dashboard_tour(self):
         shots = self._start_tour_with_screenshots("sales_forecast_ai_dashboard_tour")

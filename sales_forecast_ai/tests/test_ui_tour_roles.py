@@ -1,13 +1,10 @@
 """The dashboard and a product's chart, as a buyer and as a warehouse clerk, on a real demo run."""
-import re
-from unittest.mock import patch
 
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tests.common import ChromeBrowser
 
 from .demo_forecast import has_demo_data, remove_work_dir, run_demo_forecast
+from .tour_screenshots import start_tour_with_screenshots
 
-SCREENSHOT_SIGNAL = re.compile(r"^sfai_screenshot:(\w+)$")
 ROLES = {
     "purchase_user": "purchase.group_purchase_user",
     "stock_user": "stock.group_stock_user",
@@ -44,20 +41,7 @@ class TestToursAsUsers(HttpCase):
 
     def _start_tour(self, url, tour, login):
         """Run ``tour`` as ``login``, saving a PNG each time it logs ``sfai_screenshot:<name>``."""
-        shots = []
-        handle_console = ChromeBrowser._handle_console
-
-        def handle_console_with_screenshots(browser, type, args=None, **kw):  # noqa: A002 - CDP's name
-            handle_console(browser, type, args=args, **kw)
-            value = args and args[0].get("value")
-            match = isinstance(value, str) and SCREENSHOT_SIGNAL.match(value)
-            if match:
-                shots.append(match.group(1))
-                browser.take_screenshot(prefix=f"sfai_{login}_{match.group(1)}_")
-
-        with patch.object(ChromeBrowser, "_handle_console", handle_console_with_screenshots):
-            self.start_tour(url, tour, login=login)
-        return shots
+        return start_tour_with_screenshots(self, url, tour, login, lambda name: f"sfai_{login}_{name}_")
 
     def test_demo_run_feeds_the_screens(self):
         results = self.demo_run.result_ids.filtered(lambda r: r.status == "ok")
