@@ -14,7 +14,7 @@ in ten, a finished forecast run with one result and a 90-day forecast per produc
     (demand read, actual stock rebuilt from moves, figures written), target <= 60 s.
 
 Usage (Odoo's Python):
-  python tests/benchmarks/bench_replenishment.py -c /opt/sfai-dev/NAME.conf -d DB [--products 1000]
+  python tests/benchmarks/bench_replenishment.py -c odoo.conf -d DATABASE [--products 1000]
 """
 import argparse
 import datetime

@@ -2,7 +2,7 @@
 
 Run with Odoo's python against a database where the add-on is installed (and up to date, -u first):
 
-    /opt/odoo18/venv/bin/python tests/tools/i18n_missing.py -c /opt/sfai-dev/dash.conf -d sfai_dash
+    /opt/odoo18/venv/bin/python tests/tools/i18n_missing.py -c odoo.conf -d DATABASE
     ... --pot          also rewrite sales_forecast_ai/i18n/sales_forecast_ai.pot
     ... --stubs DIR    write DIR/<lang>_missing.po: the missing entries, ready to translate and
                        paste into i18n/<lang>.po (or merge with msgcat)
