@@ -186,8 +186,7 @@ class SalesForecastRun(models.Model):
     def _start(self):
         """Read the history, write the job input and start the child. Runs inside a savepoint."""
         self.ensure_one()
-        work_dir = self._get_work_dir()
-        self._reset_work_dir(work_dir)
+        work_dir = self._reset_work_dir()
         self.write({"state": "running", "phase": "extract", "date_start": fields.Datetime.now(),
                     "host": socket.gethostname(), "progress": 0.0})
         self.env.flush_all()  # the exclusion constraint refuses a second running run of the company here
@@ -351,13 +350,16 @@ class SalesForecastRun(models.Model):
             pids.append(reported)
         return pids
 
-    def _reset_work_dir(self, work_dir):
-        """Start clean; a child left by an attempt whose transaction rolled back is stopped first."""
+    def _reset_work_dir(self):
+        """Start clean; a child left by an attempt whose transaction rolled back is stopped first.
+
+        The directory is recomputed here, never taken from a caller or a record, and returned."""
+        work_dir = self._get_work_dir()
         if os.path.isdir(work_dir):
             for pid in self._get_child_pids_in(work_dir):
                 if job.signal_job(pid, work_dir, signal.SIGKILL):
                     job.reap(pid, timeout=5)
-            attempts = self._read_attempts(work_dir)
+            attempts = self._read_attempts()
             for name in os.listdir(work_dir):
                 if name != ATTEMPTS_FILE:
                     path = os.path.join(work_dir, name)
@@ -365,9 +367,10 @@ class SalesForecastRun(models.Model):
             if attempts["step"] != "extract":
                 os.remove(os.path.join(work_dir, ATTEMPTS_FILE))
         os.makedirs(work_dir, exist_ok=True)
+        return work_dir
 
-    def _read_attempts(self, work_dir=None):
-        data = job.read_json(os.path.join(work_dir or self._get_work_dir(), ATTEMPTS_FILE)) or {}
+    def _read_attempts(self):
+        data = job.read_json(os.path.join(self._get_work_dir(), ATTEMPTS_FILE)) or {}
         return {"step": data.get("step", ""), "count": int(data.get("count", 0))}
 
     def _count_attempt(self, step):
