@@ -2,6 +2,7 @@
 from . import sales_forecast_metrics_mixin
 from . import sales_forecast_run
 from . import sales_forecast_run_cron
+from . import sales_forecast_run_process
 from . import sales_forecast_run_import
 from . import sales_forecast_run_params
 from . import sales_forecast_run_score

@@ -15,7 +15,7 @@ from odoo.tools import mute_logger
 from odoo.service.model import _as_validation_error
 
 from odoo.addons.sales_forecast_ai.engine import job
-from odoo.addons.sales_forecast_ai.models import sales_forecast_run_cron
+from odoo.addons.sales_forecast_ai.models import sales_forecast_run_cron, sales_forecast_run_process
 
 from .common_forecast import ForecastCase
 from .fake_job import fake_job_python
@@ -233,7 +233,7 @@ class TestForecastRunCron(ForecastCase):
         self._start_with_fake_child(run)
         run.phase = "import"
         # Two calls started saving the same batch and never finished (worker killed by its limits).
-        job.write_json(os.path.join(run.work_dir, sales_forecast_run_cron.ATTEMPTS_FILE),
+        job.write_json(os.path.join(run.work_dir, sales_forecast_run_process.ATTEMPTS_FILE),
                        {"step": "import:0", "count": 2})
         self._call(budget=1)
         self.assertEqual(run.state, "failed")
