@@ -50,6 +50,9 @@ from . import res_company_replenishment
 from . import res_config_settings_replenishment
 from . import product_category_replenishment
 from . import sales_forecast_suggestion
+from . import sales_forecast_suggestion_refresh
+from . import sales_forecast_suggestion_purchase
+from . import sales_forecast_suggestion_backtest
 from . import sales_forecast_run_replenishment
 from . import sales_forecast_result_holdout
 from . import sales_forecast_run_holdout
