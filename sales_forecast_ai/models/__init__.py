@@ -43,6 +43,8 @@ from . import sale_order_suggestion
 from . import res_config_settings_analytics
 from . import sales_forecast_demand_dashboard_filter
 from . import sales_forecast_dashboard_panels
+from . import sales_forecast_dashboard_scope
+from . import sales_forecast_dashboard_kpi_cards
 from . import sales_forecast_dashboard_daily
 from . import sales_forecast_run_dashboard
 from . import sales_forecast_dashboard_forecast

@@ -8,7 +8,6 @@ after every forecast run, every hour for the last days, and on demand from the d
 import datetime
 
 from odoo import api, fields, models
-from odoo.tools import SQL
 
 REFRESH_DAYS = 400
 RECENT_DAYS = 3

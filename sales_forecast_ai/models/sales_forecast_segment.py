@@ -15,7 +15,7 @@ import datetime
 import numpy as np
 import pandas as pd
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from ..engine import segmentation
 
