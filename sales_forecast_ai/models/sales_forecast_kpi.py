@@ -20,48 +20,9 @@ import pandas as pd
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
-from odoo.tools.translate import LazyTranslate
 
 from ..engine import kpis
-
-_lt = LazyTranslate(__name__)
-# The catalogue's names live in the engine, which knows no Odoo; listing them here puts them in the
-# module's .pot so that get_kpi_catalogue() can return them translated.
-KPI_NAME_TERMS = (
-    _lt("Revenue"),
-    _lt("Revenue Growth"),
-    _lt("Gross Margin"),
-    _lt("Average Order Value"),
-    _lt("Revenue per Product"),
-    _lt("Average Selling Price"),
-    _lt("Orders"),
-    _lt("Order Growth"),
-    _lt("Units Sold"),
-    _lt("Active Customers"),
-    _lt("Quotation Conversion"),
-    _lt("Return Rate"),
-    _lt("Fulfilment Rate"),
-    _lt("Late Deliveries"),
-    _lt("On-Time Delivery"),
-    _lt("Order Cycle Time"),
-    _lt("Stock Value"),
-    _lt("Inventory Turnover"),
-    _lt("Days of Cover"),
-    _lt("Low-Stock Products"),
-    _lt("Stock-Outs"),
-    _lt("Products Below Reorder Point"),
-    _lt("Active Products"),
-    _lt("Total Products"),
-    _lt("New Products (30 Days)"),
-    _lt("Forecast Error (WAPE)"),
-    _lt("Forecast Error (sMAPE)"),
-    _lt("Anomalies (7 Days)"),
-    _lt("Anomalies (30 Days)"),
-    _lt("Products with a Trained Model"),
-    _lt("Last Training"),
-    _lt("Average Purchase Lead Time"),
-    _lt("Customers at Risk"),
-)
+from . import sales_forecast_kpi_terms  # noqa: F401 - the catalogue names, for the .pot
 
 PERIOD_DAYS = {"week": 7, "month": 30, "quarter": 91, "year": 365}
 SALES_MONEY_GROUPS = "sales_team.group_sale_salesman_all_leads"
