@@ -39,6 +39,7 @@ baselines in a rolling-origin backtest; each product gets the model that wins.
         "views/sales_forecast_chat_views.xml",
         "views/res_config_settings_chat_views.xml",
         "security/analytics_rules.xml",
+        "security/recommendation_rules.xml",
         "data/ir_cron_analytics.xml",
         "views/sales_forecast_analytics_views.xml",
         "views/sale_order_suggestion_views.xml",

@@ -225,6 +225,19 @@ class TestAnalytics(ForecastCase):
                                        groups="base.group_user,sales_team.group_sale_salesman",
                                        company_id=self.other_company.id, company_ids=[self.other_company.id])
         self.assertFalse(Reco.with_user(other_salesman).search([]))
+        # a salesperson on their own documents does not see what a colleague's customer is offered
+        colleague = new_test_user(self.env, login="sfai_colleague",
+                                  groups="base.group_user,sales_team.group_sale_salesman",
+                                  company_id=self.company.id, company_ids=[self.company.id])
+        c3.user_id = colleague
+        self.assertFalse(c3.with_user(self.salesman).sf_recommendation_ids)
+        self.assertFalse(Reco.with_user(self.salesman).search([("partner_id", "=", c3.id)]))
+        self.assertTrue(Reco.with_user(self.salesman).search([("kind", "=", "together")]))
+        self.assertEqual(Reco.with_user(colleague).search([("partner_id", "=", c3.id)]), for_c3)
+        team_lead = new_test_user(self.env, login="sfai_all_docs",
+                                  groups="base.group_user,sales_team.group_sale_salesman_all_leads",
+                                  company_id=self.company.id, company_ids=[self.company.id])
+        self.assertEqual(Reco.with_user(team_lead).search([("partner_id", "=", c3.id)]), for_c3)
 
     def test_rfm_and_churn_on_partner(self):
         c0, c1 = self.customers[:2]
