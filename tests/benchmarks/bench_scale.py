@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -224,6 +223,9 @@ def run_one(size: int, workers: int, args, tmp: Path) -> dict:
             kill_tree(proc.pid)
             _, err = proc.communicate()
             row["error"] = f"timed out after {args.timeout:.0f} s"
+        except BaseException:  # Ctrl-C: the driver has its own session, so it would run on
+            kill_tree(proc.pid)
+            raise
     row["process_wall"] = time.perf_counter() - started
     row["processes"] = sorted(sampler.peaks.values(), key=lambda e: (e["role"] != "driver", e["role"], -e["peak"]))
     if "error" not in row and proc.returncode != 0:
@@ -395,7 +397,6 @@ def main(argv=None) -> int:
         return child_main(args)
     args.load_at_start = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     rows = []
-    previous = signal.getsignal(signal.SIGINT)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="sfai-scale-") as tmp:
         try:
@@ -404,8 +405,6 @@ def main(argv=None) -> int:
                     rows.append(run_one(size, workers, args, Path(tmp)))
         except KeyboardInterrupt:
             print("interrupted: reporting the runs done so far", file=sys.stderr)
-        finally:
-            signal.signal(signal.SIGINT, previous)
     ok = report(rows, args)
     print(f"(total benchmark time {time.perf_counter() - started:.0f} s)")
     if args.json:
