@@ -5,6 +5,7 @@ import os
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, ValidationError
+from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.sales_forecast_ai.engine import job
@@ -86,6 +87,17 @@ class TestForecastClusterSetting(SalesForecastCase):
             with self.assertRaises(AccessError, msg=role):
                 self.env["ir.config_parameter"].with_user(user).set_param(ADDRESS_PARAM, "tcp://attacker:1")
         self.assertEqual(self.param.get_param(ADDRESS_PARAM), "tcp://dask-scheduler:8786")
+
+    def test_neutralized_copy_forgets_the_cluster(self):
+        # A staging copy must not send its copied sales history to the production cluster.
+        self.param.set_param(ADDRESS_PARAM, "tcp://dask-scheduler:8786")
+        self.param.set_param(WORKERS_PARAM, "3")
+        for query in get_neutralization_queries(["sales_forecast_ai"]):
+            self.env.cr.execute(query)
+        self.env.invalidate_all()
+        self.env.registry.clear_cache()
+        self.assertFalse(self.param.get_param(ADDRESS_PARAM))
+        self.assertEqual(self.env["sales.forecast.run"]._get_cluster_params(), {"address": "", "workers": 3})
 
     def test_settings_form_shows_it_to_administrators_only(self):
         with self.assertRaises(AccessError):
