@@ -23,6 +23,8 @@ _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
 def _valid_host(host: str) -> bool:
     if host.startswith("["):
+        if "%" in host:  # a zone (fe80::1%eth0) only means something on one machine
+            return False
         try:
             ipaddress.IPv6Address(host[1:-1])
         except ValueError:

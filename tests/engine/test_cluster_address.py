@@ -32,7 +32,7 @@ def test_empty_means_a_local_cluster(empty):
     "tcp://dask-scheduler",  # no port
     "tcp://host:0", "tcp://host:65536", "tcp://host:99999", "tcp://host:-1", "tcp://host:+80", "tcp://host:80a",
     "tcp://:8786", "tcp://ho st:8786", "tcp://host_name:8786", "tcp://-host:8786", "tcp://host-:8786",
-    "tcp://999.1.1.1:8786", "tcp://10.0.0:8786.", "tcp://::1:8786", "tcp://[::g]:8786", "tcp://[]:8786",
+    "tcp://999.1.1.1:8786", "tcp://10.0.0:8786.", "tcp://::1:8786", "tcp://[::g]:8786", "tcp://[]:8786", "tcp://[fe80::1%eth0]:8786",
     "tcp://host:8786/", "tcp://host:8786/path", "tcp://user@host:8786", "tcp://host:8786?x=1",
     "tcp://host:8786; rm -rf /", "tcp://host:8786\ntcp://other:1", "tcp://" + "a" * 64 + ":8786",
     "tcp://" + ".".join(["a" * 60] * 5) + ":8786",
