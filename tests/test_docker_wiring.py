@@ -208,6 +208,7 @@ def test_dask_commands_start_a_working_cluster(compose, tmp_path):
     import time
 
     from sales_forecast_ai.engine.cluster_address import parse_scheduler_address
+    from sales_forecast_ai.engine.cluster_check import check_scheduler
 
     distributed = pytest.importorskip("distributed")
     pkg = tmp_path / "pkg"
@@ -242,6 +243,19 @@ def test_dask_commands_start_a_working_cluster(compose, tmp_path):
             threads = client.submit(os.getenv, "OPENBLAS_NUM_THREADS", pure=False).result(timeout=60)
         assert Path(spec.origin).resolve().is_relative_to((REPO / ADDON).resolve())
         assert threads == "1"
+
+        # The settings' connection check says the same of this cluster ...
+        report = check_scheduler(address)
+        assert report["ok"], report
+        assert (report["workers"], report["threads"], report["mismatches"], report["engine_missing"]) == (1, 1, [], [])
+        # ... and names a worker started without the engine on its path.
+        bare = {k: v for k, v in env.items() if k != "PYTHONPATH"}
+        procs.append(subprocess.Popen([sys.executable, *worker[1:-1], str(tmp_path / "bare")], env=bare,
+                                      cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        with distributed.Client(address, timeout=30) as client:
+            client.wait_for_workers(2, timeout=60)
+        report = check_scheduler(address)
+        assert not report["ok"] and report["workers"] == 2 and len(report["engine_missing"]) == 1, report
     finally:
         for proc in reversed(procs):
             proc.terminate()
