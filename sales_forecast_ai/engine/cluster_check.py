@@ -1,6 +1,6 @@
 """Can a forecast run use this Dask scheduler? What an administrator wants to know before saving it.
 
-    python -m sales_forecast_ai.engine.cluster_check tcp://dask-scheduler:8786    # one JSON line
+    python -m sales_forecast_ai.engine.cluster_check [--timeout 10] tcp://dask-scheduler:8786    # one JSON line
 
 Connects as the job would, then reports the workers (and their threads), the packages whose versions
 differ between this machine, the scheduler and the workers (Dask refuses to run tasks across some of
@@ -9,6 +9,7 @@ it in its own process, so the Odoo server never loads Dask. Nothing is left runn
 """
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import sys
@@ -82,11 +83,12 @@ def check_scheduler(address: str, timeout: float = 10.0) -> dict:
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print("usage: python -m sales_forecast_ai.engine.cluster_check tcp://host:port", file=sys.stderr)
-        return 2
-    report = check_scheduler(argv[0])
+    parser = argparse.ArgumentParser(prog="python -m sales_forecast_ai.engine.cluster_check",
+                                     description="Can a forecast run use this Dask scheduler? One JSON line.")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds to connect (1-60, default 10)")
+    parser.add_argument("address", help="tcp://host:port or tls://host:port")
+    args = parser.parse_args(argv)
+    report = check_scheduler(args.address, timeout=min(max(args.timeout, 1.0), 60.0))
     print(json.dumps(report))
     return 0 if report["ok"] else 1
 

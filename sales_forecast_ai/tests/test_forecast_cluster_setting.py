@@ -2,6 +2,7 @@
 into the job input of every run."""
 import json
 import os
+import socket
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, ValidationError
@@ -87,6 +88,37 @@ class TestForecastClusterSetting(SalesForecastCase):
             with self.assertRaises(AccessError, msg=role):
                 self.env["ir.config_parameter"].with_user(user).set_param(ADDRESS_PARAM, "tcp://attacker:1")
         self.assertEqual(self.param.get_param(ADDRESS_PARAM), "tcp://dask-scheduler:8786")
+
+    def test_connection_check_for_administrators_only(self):
+        with socket.socket() as sock:  # a port nobody listens on
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        settings = self.env["res.config.settings"].with_user(self.users["admin"]).create(
+            {"forecast_dask_scheduler": f"tcp://127.0.0.1:{port}"})
+        with self.assertRaises(AccessError):
+            settings.with_user(self.users["forecast_manager"]).action_forecast_check_cluster()
+        # The real check, in its own process: an unreachable scheduler is named, quickly.
+        with patch.object(type(self.env["res.config.settings"]), "_get_forecast_cluster_check_timeout",
+                          lambda self: 1.0):
+            params = settings.action_forecast_check_cluster()["params"]
+        self.assertEqual(params["type"], "danger")
+        self.assertIn(f"tcp://127.0.0.1:{port} cannot run forecasts", params["message"])
+        self.assertIn("cannot reach the scheduler within 1 s", params["message"])
+        settings.forecast_dask_scheduler = False
+        self.assertEqual(settings.action_forecast_check_cluster()["params"]["type"], "info")
+
+    def test_connection_check_messages(self):
+        Settings = self.env["res.config.settings"]
+        message, kind = Settings._prepare_forecast_cluster_message(
+            "tcp://s:8786", {"ok": True, "workers": 4, "threads": 4, "mismatches": [], "engine_missing": []})
+        self.assertEqual(kind, "success")
+        self.assertIn("tcp://s:8786 is ready: 4 worker(s), 4 thread(s)", message)
+        message, kind = Settings._prepare_forecast_cluster_message("tcp://s:8786", {
+            "ok": False, "workers": 2, "error": "", "mismatches": ["numpy: here 2.1.0, scheduler 1.26.4"],
+            "engine_missing": ["tcp://10.0.0.9:4000"]})
+        self.assertEqual(kind, "danger")
+        self.assertIn("numpy: here 2.1.0, scheduler 1.26.4", message)
+        self.assertIn("tcp://10.0.0.9:4000", message)
 
     def test_neutralized_copy_forgets_the_cluster(self):
         # A staging copy must not send its copied sales history to the production cluster.
