@@ -11,3 +11,7 @@ UPDATE ir_cron
         WHERE module = 'sales_forecast_ai'
           AND model = 'ir.cron'
 );
+
+-- Nor send its (copied) sales history to the production Dask cluster: runs fall back to a local one.
+DELETE FROM ir_config_parameter
+ WHERE key = 'sales_forecast_ai.dask_scheduler';

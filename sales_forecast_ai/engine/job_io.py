@@ -15,6 +15,8 @@ import threading
 import numpy as np
 import pandas as pd
 
+from .cluster_address import cluster_params
+
 INPUT_JSON, INPUT_NPZ = "input.json", "input.npz"
 PROGRESS_JSON, STATUS_JSON = "progress.json", "status.json"
 RESULT_JSON, RESULT_NPZ = "result.json", "result.npz"
@@ -72,8 +74,10 @@ def _write_npz(path: str, **arrays):
 
 
 def write_input(workdir: str, panel, *, horizon: int, levels=(80, 95), folds: int = 2, models=None,
-                metric: str = "mase", seed: int = 0, model_params=None, extra=None):
-    """Store a Panel and the run parameters for the child. ``extra`` is echoed back in the result."""
+                metric: str = "mase", seed: int = 0, model_params=None, extra=None, cluster=None):
+    """Store a Panel and the run parameters for the child. ``extra`` is echoed back in the result;
+    ``cluster`` is ``{"address": ..., "workers": ...}`` (checked again here: see cluster_address)."""
+    cluster = cluster_params(**(cluster or {}))
     os.makedirs(workdir, exist_ok=True)
     lengths = np.array([len(v) for v in panel.values], dtype=np.int64)
     flat = np.concatenate(panel.values) if len(panel.values) else np.zeros(0)
@@ -82,7 +86,7 @@ def write_input(workdir: str, panel, *, horizon: int, levels=(80, 95), folds: in
         "keys": [list(k) for k in panel.keys], "end": panel.end.date().isoformat(), "freq": panel.freq,
         "country": panel.country, "horizon": int(horizon), "levels": [int(v) for v in levels],
         "folds": int(folds), "models": list(models) if models else None, "metric": metric, "seed": int(seed),
-        "model_params": model_params or None, "extra": extra or {},
+        "model_params": model_params or None, "extra": extra or {}, "cluster": cluster,
     })
 
 

@@ -58,3 +58,5 @@ from . import sales_forecast_suggestion_backtest
 from . import sales_forecast_run_replenishment
 from . import sales_forecast_result_holdout
 from . import sales_forecast_run_holdout
+from . import res_config_settings_cluster
+from . import sales_forecast_run_cluster

@@ -193,7 +193,7 @@ class SalesForecastRun(models.Model):
                                "nothing to forecast.", self.history_days))
         job.write_input(work_dir, panel, horizon=self.horizon, levels=self._get_levels(), folds=self.folds,
                         models=self._get_model_pool(), seed=self._get_seed(), model_params=self._get_model_params(),
-                        extra={"run_id": self.id, "db": self.env.cr.dbname})
+                        extra={"run_id": self.id, "db": self.env.cr.dbname}, cluster=self._get_cluster_params())
         extract_time = time.perf_counter() - started
         child = job.spawn(work_dir, threads=self._get_child_threads())
         try:

@@ -22,6 +22,8 @@ the engine's cost with 250 / 1,000 / 4,000 synthetic series, (d) ``--memory``: t
 child (``python -m sales_forecast_ai.engine.job``, as the Odoo cron starts it, Odoo's defaults:
 horizon 90, 2 folds, every model) on an 81-series panel (the demo's size) and on 2,000 x 730 days;
 the child reports its own peak RSS (ru_maxrss) in status.json.
+``--scale`` runs the distributed job's scale benchmark instead (bench_scale.py: 1,000 to 50,000 series,
+1 vs 2 Dask workers, peak RSS of every process; ``--scale --help`` for its options).
 """
 from __future__ import annotations
 
@@ -260,6 +262,11 @@ def print_memory(rows: list) -> None:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--scale" in argv:  # issue 12's scale benchmark of the distributed job: its own script and options
+        import bench_scale
+
+        return bench_scale.main([a for a in argv if a != "--scale"])
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("--sections", default="synthetic,real,scaling", help="any of synthetic,real,scaling")
     ap.add_argument("--quick", action="store_true", help="small sizes (200 synthetic series, 50+50 real, 100-400)")
