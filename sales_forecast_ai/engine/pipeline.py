@@ -196,6 +196,9 @@ def _model_info(bt: Backtest, name: str) -> dict:
 def _use_outputs(bt: Backtest, name: str, outputs: dict, n: int) -> None:
     """A model already run elsewhere on these series (``engine.distributed``): its backtest outputs
     go into ``bt`` as ``backtest.run_model`` would have left them."""
+    if outputs["final"] is None:  # it could not run on these series: left out, as run_model leaves it
+        bt.failures[name], bt.seconds[name] = dict(outputs["failures"]), outputs["seconds"]
+        return
     shape = (len(bt.cuts), n, bt.horizon)
     if outputs["forecasts"].shape != shape or outputs["final"].shape != shape[1:]:
         raise ValueError(f"precomputed {name}: forecasts {outputs['forecasts'].shape} and final "
