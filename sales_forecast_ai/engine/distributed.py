@@ -178,11 +178,11 @@ def run_forecast_distributed(panel: Panel, horizon: int, *, address: str | None 
     spec = _Spec(panel, int(horizon), names, global_names, local_names, kwargs)
     notify = _notifier(progress)
     if len(bounds) == 1 and not address:
-        results, timings, where = _run_here(spec, notify)
+        results, glog, timings, where = _run_here(spec, notify)
     else:
-        results, timings, where = _run_on_cluster(spec, bounds, address, workers, retries, notify)
+        results, glog, timings, where = _run_on_cluster(spec, bounds, address, workers, retries, notify)
     result = _merge(results, bounds, spec)
-    result.log.insert(0, where)
+    result.log[:0] = [where] + glog
     result.timings.update(timings, shards_count=len(bounds), total=time.perf_counter() - started)
     notify("done", 1.0, f"done in {result.timings['total']:.1f} s")
     return result
@@ -232,9 +232,8 @@ def _run_here(spec: _Spec, notify) -> tuple:
     outputs, glog = spec.globals()
     t_global = time.perf_counter() - t1
     result = _shard_finish(spec.panel, spec.horizon, local, outputs, spec.finish_kwargs)
-    result.log[len(local[1]):len(local[1])] = glog
     shards = t_local + result.timings.get("total", 0.0)
-    return [result], {"global": t_global, "shards": shards, "workers": 1}, \
+    return [result], glog, {"global": t_global, "shards": shards, "workers": 1}, \
         "ran in this process (one shard, no cluster)"
 
 
@@ -314,11 +313,9 @@ def _run_on_cluster(spec: _Spec, bounds, address, workers, retries, notify) -> t
                 watch.check()
                 time.sleep(_POLL)
         results = client.gather(finish)
-        if glog and results:
-            results[0].log[:0] = glog
         shards = time.perf_counter() - t0
         n_workers = max(n_workers, _count_workers(client))
-        return results, {"global": box.get("seconds", 0.0), "shards": shards, "workers": n_workers}, where
+        return results, glog, {"global": box.get("seconds", 0.0), "shards": shards, "workers": n_workers}, where
     finally:
         _close(client, cluster, futures)
 
