@@ -136,19 +136,19 @@ def _run_globals(panel: Panel, names, horizon: int, folds: int, step, levels, se
     return _run_models(panel, names, horizon, folds, step, levels, seed, model_params, refit_final, tick)
 
 
-def _shard_local(panel: Panel, names, horizon, folds, step, levels, seed, model_params, refit_final) -> tuple:
-    """Task: the shard's per-series models."""
+def _shard_local(panel: Panel, names, horizon, folds, step, levels, seed, model_params, refit_final) -> dict:
+    """Task: the shard's per-series models. The panel goes along to the finishing task, which runs
+    where this result is (no second copy from the driver)."""
     started = time.perf_counter()
     outputs, log = _run_models(panel, names, horizon, folds, step, levels, seed, model_params, refit_final)
-    return outputs, log, time.perf_counter() - started
+    return {"panel": panel, "outputs": outputs, "log": log, "seconds": time.perf_counter() - started}
 
 
-def _shard_finish(panel: Panel, horizon, local, global_outputs, kwargs) -> PipelineResult:
+def _shard_finish(horizon, local: dict, global_outputs, kwargs) -> PipelineResult:
     """Task: ensemble, scores, selection, intervals and insights of the shard, every model precomputed."""
-    outputs, log, seconds = local
-    result = run_forecast(panel, horizon, precomputed={**outputs, **global_outputs}, **kwargs)
-    result.log[:0] = log
-    result.timings["local models"] = seconds
+    result = run_forecast(local["panel"], horizon, precomputed={**local["outputs"], **global_outputs}, **kwargs)
+    result.log[:0] = local["log"]
+    result.timings["local models"] = local["seconds"]
     return result
 
 
@@ -164,6 +164,8 @@ def run_forecast_distributed(panel: Panel, horizon: int, *, address: str | None 
         raise ValueError(f"shard_size must be a whole number >= 1, got {shard_size!r}")
     if workers is not None and (int(workers) != workers or workers < 0):
         raise ValueError(f"workers must be a whole number >= 0, got {workers!r}")
+    if int(retries) != retries or retries < 0:
+        raise ValueError(f"retries must be a whole number >= 0, got {retries!r}")
     unknown = set(kwargs) - _RUN_OPTIONS
     if unknown:
         raise TypeError(f"unknown option(s) {', '.join(sorted(unknown))}; use {', '.join(sorted(_RUN_OPTIONS))}")
@@ -231,7 +233,7 @@ def _run_here(spec: _Spec, notify) -> tuple:
     notify("backtest", 0.5, "global models" if spec.global_names else "finishing")
     outputs, glog = spec.globals()
     t_global = time.perf_counter() - t1
-    result = _shard_finish(spec.panel, spec.horizon, local, outputs, spec.finish_kwargs)
+    result = _shard_finish(spec.horizon, local, outputs, spec.finish_kwargs)
     shards = t_local + result.timings.get("total", 0.0)
     return [result], glog, {"global": t_global, "shards": shards, "workers": 1}, \
         "ran in this process (one shard, no cluster)"
@@ -262,15 +264,14 @@ def _run_on_cluster(spec: _Spec, bounds, address, workers, retries, notify) -> t
     client, cluster = _connect(address, workers)
     where = f"ran on the Dask scheduler at {address}" if address else \
         f"ran on a local Dask cluster of {len(cluster.workers)} worker process(es)"
-    futures = []
+    futures = {}
     try:
         n_workers = _count_workers(client)
+        # Shards go out a few per worker at a time: the panel is not copied whole into the scheduler,
+        # and a worker never queues more than it is about to run.
+        window = max(2 * n_workers, 4)
         token = uuid.uuid4().hex[:8]
         t0 = time.perf_counter()
-        subs = [spec.panel.subset(range(a, b)) for a, b in bounds]
-        local = [client.submit(_shard_local, sub, *spec.model_args(spec.local_names), retries=retries,
-                               pure=False, key=f"sfai-local-{k}-{token}") for k, sub in enumerate(subs)]
-        futures.extend(local)
         box = {}
 
         def run_globals():
@@ -283,47 +284,51 @@ def _run_on_cluster(spec: _Spec, bounds, address, workers, retries, notify) -> t
 
         thread = threading.Thread(target=run_globals, name="forecast-global-models", daemon=True)
         thread.start()
-        total = 2 * len(bounds)
+        total, n = 2 * len(bounds), len(bounds)
         watch = _Watch(client, address or "the local cluster")
-        done_local, local_wall = set(), 0.0
-        while thread.is_alive() or len(done_local) < len(local):
-            for k, f in enumerate(local):
+        local, done_local, local_wall = {}, set(), 0.0
+        while thread.is_alive() or len(done_local) < n:
+            while len(local) < n and len(local) - len(done_local) < window:
+                k = len(local)
+                a, b = bounds[k]
+                local[k] = futures[("local", k)] = client.submit(
+                    _shard_local, spec.panel.subset(range(a, b)), *spec.model_args(spec.local_names),
+                    retries=retries, pure=False, key=f"sfai-local-{k}-{token}")
+            for k, f in local.items():
                 if k not in done_local and f.done():
                     _raise_failed(f, k, bounds)
                     done_local.add(k)
                     local_wall = time.perf_counter() - t0
-                    notify("backtest", 0.9 * len(done_local) / total,
-                           f"shard {k + 1}/{len(bounds)}: per-series models done")
-            if thread.is_alive() or len(done_local) < len(local):
-                watch.check()
-                time.sleep(_POLL)
+                    notify("backtest", 0.9 * len(done_local) / total, f"shard {k + 1}/{n}: per-series models done")
+            watch.check()
+            time.sleep(_POLL)
         if "error" in box:
             raise box["error"]
         outputs, glog = box["outputs"]
         t1 = time.perf_counter()
-        finish = [client.submit(_shard_finish, sub, spec.horizon, local[k], slice_outputs(outputs, a, b),
-                                spec.finish_kwargs, retries=retries, pure=False, key=f"sfai-finish-{k}-{token}")
-                  for k, (sub, (a, b)) in enumerate(zip(subs, bounds))]
-        futures.extend(finish)
-        pending = set(range(len(finish)))
-        while pending:
-            for k in sorted(pending):
-                if finish[k].done():
-                    _raise_failed(finish[k], k, bounds)
-                    pending.discard(k)
-                    notify("backtest", 0.9 * (len(bounds) + len(finish) - len(pending)) / total,
-                           f"shard {len(finish) - len(pending)}/{len(bounds)} done")
-            if pending:
+        finish = {k: client.submit(_shard_finish, spec.horizon, local[k], slice_outputs(outputs, a, b),
+                                   spec.finish_kwargs, retries=retries, pure=False, key=f"sfai-finish-{k}-{token}")
+                  for k, (a, b) in enumerate(bounds)}
+        futures.update({("finish", k): f for k, f in finish.items()})
+        results = [None] * n
+        while finish:
+            for k, f in list(finish.items()):
+                if f.done():
+                    _raise_failed(f, k, bounds)
+                    results[k] = f.result()
+                    # the shard's data can leave the workers now
+                    del finish[k], futures[("finish", k)], futures[("local", k)], local[k]
+                    notify("backtest", 0.9 * (2 * n - len(finish)) / total, f"shard {n - len(finish)}/{n} done")
+            if finish:
                 watch.check()
                 time.sleep(_POLL)
-        results = client.gather(finish)
         # the per-series part: the local models' wall time, then the finishing's (the global models
         # ran meanwhile and are timed on their own)
         shards = local_wall + time.perf_counter() - t1
         n_workers = max(n_workers, _count_workers(client))
         return results, glog, {"global": box.get("seconds", 0.0), "shards": shards, "workers": n_workers}, where
     finally:
-        _close(client, cluster, futures)
+        _close(client, cluster, list(futures.values()))
 
 
 def _count_workers(client) -> int:
