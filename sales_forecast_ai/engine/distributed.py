@@ -136,17 +136,19 @@ def _run_globals(panel: Panel, names, horizon: int, folds: int, step, levels, se
     return _run_models(panel, names, horizon, folds, step, levels, seed, model_params, refit_final, tick)
 
 
-def _shard_local(panel: Panel, names, horizon, folds, step, levels, seed, model_params, refit_final) -> dict:
+def _shard_local(panel: Panel, names, horizon, folds, step, levels, seed, model_params, refit_final,
+                 tick=None) -> dict:
     """Task: the shard's per-series models. The panel goes along to the finishing task, which runs
     where this result is (no second copy from the driver)."""
     started = time.perf_counter()
-    outputs, log = _run_models(panel, names, horizon, folds, step, levels, seed, model_params, refit_final)
+    outputs, log = _run_models(panel, names, horizon, folds, step, levels, seed, model_params, refit_final, tick)
     return {"panel": panel, "outputs": outputs, "log": log, "seconds": time.perf_counter() - started}
 
 
-def _shard_finish(horizon, local: dict, global_outputs, kwargs) -> PipelineResult:
+def _shard_finish(horizon, local: dict, global_outputs, kwargs, progress=None) -> PipelineResult:
     """Task: ensemble, scores, selection, intervals and insights of the shard, every model precomputed."""
-    result = run_forecast(local["panel"], horizon, precomputed={**local["outputs"], **global_outputs}, **kwargs)
+    result = run_forecast(local["panel"], horizon, precomputed={**local["outputs"], **global_outputs},
+                          progress=progress, **kwargs)
     result.log[:0] = local["log"]
     result.timings["local models"] = local["seconds"]
     return result
@@ -213,27 +215,36 @@ class _Spec:
 
 
 def _notifier(progress):
+    """The caller's progress callback; the bar never goes back (a shard's finishing starts at 0)."""
+    last = [0.0]
+
     def notify(phase, fraction, message):
         if progress is None:
             return
+        last[0] = min(max(float(fraction), last[0]), 1.0)
         try:
-            progress(phase, min(max(float(fraction), 0.0), 1.0), message)
+            progress(phase, last[0], message)
         except Exception:  # a broken display must not stop the run (RunCancelled is no Exception)
             _logger.warning("progress callback failed", exc_info=True)
     return notify
 
 
 def _run_here(spec: _Spec, notify) -> tuple:
-    """One shard, no cluster: the same steps in this process."""
+    """One shard, no cluster: the same steps in this process, with the pipeline's progress."""
+    units, done = max((len(spec.local_names) + len(spec.global_names)) * (spec.folds + 1), 1), [0]
+
+    def tick(name, k, total):
+        done[0] += 1
+        notify("backtest", 0.02 + 0.9 * done[0] / units, f"{name}: origin {k}/{total}")
+
     t0 = time.perf_counter()
-    notify("backtest", 0.02, "per-series models")
-    local = _shard_local(spec.panel, *spec.model_args(spec.local_names))
+    notify("backtest", 0.02, f"{len(spec.panel)} series")
+    local = _shard_local(spec.panel, *spec.model_args(spec.local_names), tick=tick)
     t_local = time.perf_counter() - t0
     t1 = time.perf_counter()
-    notify("backtest", 0.5, "global models" if spec.global_names else "finishing")
-    outputs, glog = spec.globals()
+    outputs, glog = spec.globals(tick)
     t_global = time.perf_counter() - t1
-    result = _shard_finish(spec.horizon, local, outputs, spec.finish_kwargs)
+    result = _shard_finish(spec.horizon, local, outputs, spec.finish_kwargs, progress=notify)
     shards = t_local + result.timings.get("total", 0.0)
     return [result], glog, {"global": t_global, "shards": shards, "workers": 1}, \
         "ran in this process (one shard, no cluster)"
@@ -274,10 +285,13 @@ def _run_on_cluster(spec: _Spec, bounds, address, workers, retries, notify) -> t
         t0 = time.perf_counter()
         box = {}
 
+        def tick(name, k, total):  # the global models' steps, at the shards' share of the bar
+            notify("backtest", box.get("fraction", 0.0), f"{name} (all series): origin {k}/{total}")
+
         def run_globals():
             t = time.perf_counter()
             try:
-                box["outputs"] = spec.globals()
+                box["outputs"] = spec.globals(tick)
             except BaseException as exc:  # handed to the driver's thread
                 box["error"] = exc
             box["seconds"] = time.perf_counter() - t
@@ -299,7 +313,8 @@ def _run_on_cluster(spec: _Spec, bounds, address, workers, retries, notify) -> t
                     _raise_failed(f, k, bounds)
                     done_local.add(k)
                     local_wall = time.perf_counter() - t0
-                    notify("backtest", 0.9 * len(done_local) / total, f"shard {k + 1}/{n}: per-series models done")
+                    box["fraction"] = 0.9 * len(done_local) / total
+                    notify("backtest", box["fraction"], f"shard {k + 1}/{n}: per-series models done")
             watch.check()
             time.sleep(_POLL)
         if "error" in box:

@@ -113,7 +113,9 @@ def test_one_shard_without_address_runs_here_and_equals_run_forecast(panel):
     assert plain.champion_scores_in_sample == result.champion_scores_in_sample and plain.coverage == result.coverage
     assert result.timings["shards_count"] == 1 and result.timings["workers"] == 1
     assert {"global", "shards", "total"} <= set(result.timings)
-    assert seen[-1][1] == 1.0
+    assert seen[-1][1] == 1.0 and "naive: origin 1/3" in [m for _, _, m in seen]  # the pipeline's steps
+    fractions = [f for _, f, _ in seen]
+    assert fractions == sorted(fractions)
 
 
 def test_one_and_two_workers_give_the_same_results(panel, preload, two_workers):
@@ -220,6 +222,36 @@ def test_an_unreachable_scheduler_fails_quickly_and_clearly(panel, monkeypatch):
                                              **RUN)
     assert time.monotonic() - started < 15
     assert {p.pid for p in _descendants()} <= before
+
+
+class _LostClient:
+    """A client whose scheduler is gone (status) or has no worker left (identity)."""
+
+    def __init__(self, status, workers=None):
+        self.status, self.workers, self.scheduler = status, workers, type("rpc", (), {"identity": None})()
+
+    def sync(self, func, **kwargs):
+        if self.workers is None:
+            raise OSError("connection refused")
+        return {"workers": self.workers}
+
+
+@pytest.mark.parametrize("client, reason", [
+    (_LostClient("connecting"), "no connection to the scheduler"),
+    (_LostClient("running", workers={}), "no worker"),
+])
+def test_a_lost_cluster_stops_the_run_instead_of_hanging(monkeypatch, client, reason):
+    monkeypatch.setattr(distributed, "LOST_TIMEOUT", 0.3)
+    monkeypatch.setattr(distributed, "_CHECK_EVERY", 0.0)
+    watch = distributed._Watch(client, "tcp://10.0.0.9:8786")
+    watch.check()  # the first look starts the clock
+    time.sleep(0.4)
+    with pytest.raises(distributed.ClusterError, match=f"{reason} at tcp://10.0.0.9:8786 for 0.3 s"):
+        watch.check()
+    healthy = distributed._Watch(_LostClient("running", workers={"w": {}}), "x")
+    healthy.check()
+    time.sleep(0.4)
+    healthy.check()  # workers there: no error
 
 
 def test_bad_options_fail_before_any_cluster(panel):
