@@ -131,9 +131,14 @@ def _run_models(panel: Panel, names, horizon: int, folds: int, step, levels, see
 
 def _run_globals(panel: Panel, names, horizon: int, folds: int, step, levels, seed: int, model_params,
                  refit_final: bool, tick=None) -> tuple:
-    """The global models, once, on the whole panel. The lead switches this to
-    ``global_process.run_global_models`` (their own lean process) when it lands."""
-    return _run_models(panel, names, horizon, folds, step, levels, seed, model_params, refit_final, tick)
+    """The global models, once, on the whole panel; (model_outputs, log lines)."""
+    clean, bt = _backtest_frame(panel, horizon, folds, step)
+    log = []
+    # The lead replaces this loop by the gproc lane's one call, which runs them in their own lean process:
+    # global_process.run_global_models(bt, names, clean, levels, seed, model_params, log, tick, refit_final)
+    for name in names:
+        run_model(bt, name, clean, levels, seed, (model_params or {}).get(name), log, tick, refit_final)
+    return model_outputs(bt, names), log
 
 
 def _shard_local(panel: Panel, names, horizon, folds, step, levels, seed, model_params, refit_final,
