@@ -1,7 +1,10 @@
-"""Test-only forecasters for tests/engine/test_distributed.py, registered on import.
+"""Test-only forecasters for tests/engine/test_distributed.py.
 
-Dask workers import this module at start (``preload``), so that the models exist there too.
+Not registered on import: other tests run every registered model. The test registers them for its
+own duration (``registered``); Dask workers import this module at start (``preload``), and Dask calls
+``dask_setup`` there, so that the models exist in the worker processes too.
 """
+import contextlib
 import os
 import time
 
@@ -79,6 +82,24 @@ class Sleepy(DiesOnce):
         return super().fit(panel)
 
 
-for cls in (PanelProfile, DiesOnce, Sleepy):
-    if cls.name not in REGISTRY:
+MODELS = (PanelProfile, DiesOnce, Sleepy)
+
+
+def register_all():
+    for cls in MODELS:
         register(cls)
+
+
+@contextlib.contextmanager
+def registered():
+    register_all()
+    try:
+        yield
+    finally:
+        for cls in MODELS:
+            REGISTRY.pop(cls.name, None)
+
+
+def dask_setup(worker):
+    """Called by Dask in a worker that preloads this module."""
+    register_all()

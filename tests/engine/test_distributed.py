@@ -17,7 +17,7 @@ dask = pytest.importorskip("dask")
 pytest.importorskip("distributed")
 psutil = pytest.importorskip("psutil")
 
-import dask_test_models  # noqa: E402,F401 - registers panel_profile, dies_once, sleepy
+import dask_test_models  # noqa: E402 - panel_profile, dies_once, sleepy
 from demand_panels import END, intermittent_series, seasonal_series  # noqa: E402
 
 from sales_forecast_ai.engine import distributed, job  # noqa: E402
@@ -40,6 +40,13 @@ def make_panel(n=60):
         values[7] = np.zeros(150)  # no demand at all
         values[11] = values[11][-10:]  # too short to backtest
     return Panel([(f"P{i}", "WH") for i in range(n)], values, END, "D", "FR")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def test_models():
+    """The test-only models exist in this process while this module's tests run, and only then."""
+    with dask_test_models.registered():
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +214,8 @@ def test_a_worker_dying_in_its_shard_is_retried(panel, scheduler, tmp_path):
 def test_a_shard_that_kills_every_worker_fails_the_run_with_the_reason(panel, scheduler):
     with pytest.raises(distributed.ClusterError, match=r"a Dask worker died 2 times on shard [123]/3 \(series"):
         distributed.run_forecast_distributed(panel, HORIZON, address=scheduler, shard_size=SHARD,
-                                             models=["naive", "dies_once"], model_params={"dies_once": {"always": True}})
+                                             models=["naive", "dies_once"],
+                                             model_params={"dies_once": {"always": True}})
 
 
 def test_an_unreachable_scheduler_fails_quickly_and_clearly(panel, monkeypatch):
@@ -270,6 +278,7 @@ _DRIVER = """
     import sys
     sys.path[:0] = [{repo!r}, {here!r}]
     import dask, distributed, dask_test_models  # distributed first: it adds its config defaults
+    dask_test_models.register_all()
     from demand_panels import END, seasonal_series
     from sales_forecast_ai.engine.panel import Panel
     from sales_forecast_ai.engine.distributed import run_forecast_distributed
@@ -314,6 +323,7 @@ _JOB = """
     import sys
     sys.path[:0] = [{here!r}]
     import dask, distributed, dask_test_models
+    dask_test_models.register_all()
     from sales_forecast_ai.engine import job
     if __name__ == "__main__":
         with dask.config.set({{"distributed.worker.preload": ["dask_test_models"]}}):
