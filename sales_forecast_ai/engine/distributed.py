@@ -307,6 +307,8 @@ def _run_on_cluster(spec: _Spec, bounds, address, workers, retries, notify) -> t
         watch = _Watch(client, address or "the local cluster")
         local, done_local, local_wall = {}, set(), 0.0
         while thread.is_alive() or len(done_local) < n:
+            if "error" in box:  # the global models failed: no shard can be finished
+                raise box["error"]
             while len(local) < n and len(local) - len(done_local) < window:
                 k = len(local)
                 a, b = bounds[k]

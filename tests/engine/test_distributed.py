@@ -18,7 +18,7 @@ pytest.importorskip("distributed")
 psutil = pytest.importorskip("psutil")
 
 import dask_test_models  # noqa: E402 - panel_profile, dies_once, sleepy
-from demand_panels import END, intermittent_series, seasonal_series  # noqa: E402
+from demand_panels import END, awkward_series, intermittent_series, seasonal_series  # noqa: E402
 
 from sales_forecast_ai.engine import distributed, job  # noqa: E402
 from sales_forecast_ai.engine.panel import Panel  # noqa: E402
@@ -123,6 +123,15 @@ def test_one_shard_without_address_runs_here_and_equals_run_forecast(panel):
     assert seen[-1][1] == 1.0 and "naive: origin 1/3" in [m for _, _, m in seen]  # the pipeline's steps
     fractions = [f for _, f, _ in seen]
     assert fractions == sorted(fractions)
+
+
+@pytest.mark.parametrize("folds", [0, 1])
+def test_awkward_series_and_few_folds_as_run_forecast(folds):
+    awkward = awkward_series()
+    panel = Panel([(k,) for k in awkward] + [("regular",)], list(awkward.values()) + [seasonal_series(100)], END)
+    models = ["naive", "seasonal_naive", "croston", "panel_profile"]
+    assert_same_series(run_forecast(panel, 7, folds=folds, models=models),
+                       distributed.run_forecast_distributed(panel, 7, folds=folds, models=models))
 
 
 def test_one_and_two_workers_give_the_same_results(panel, preload, two_workers):
