@@ -61,10 +61,21 @@ def preload():
         yield
 
 
+# The external scheduler and workers of the ``scheduler`` fixture: they outlive single tests on purpose.
+_FIXTURE_PIDS: set = set()
+
+
 def _descendants():
-    """Our child processes, but multiprocessing's resource tracker (one per process, ends with it)."""
+    """Our child processes, but multiprocessing's resource tracker (one per process, ends with it) and
+    the ``scheduler`` fixture's processes."""
+    fixture = set(_FIXTURE_PIDS)
+    for pid in _FIXTURE_PIDS:
+        try:
+            fixture.update(p.pid for p in psutil.Process(pid).children(recursive=True))
+        except psutil.Error:
+            pass
     return [p for p in psutil.Process().children(recursive=True)
-            if "resource_tracker" not in " ".join(_cmdline(p))]
+            if p.pid not in fixture and "resource_tracker" not in " ".join(_cmdline(p))]
 
 
 def _cmdline(proc):
@@ -106,11 +117,11 @@ def test_one_shard_without_address_runs_here_and_equals_run_forecast(panel):
     run = dict(RUN, models=MODELS + ["harmonic", "theta", "ensemble"])  # the ensemble needs two of these
     panel = panel.subset(range(20))
     plain = run_forecast(panel, HORIZON, **run)
-    seen = []
+    before, seen = {p.pid for p in _descendants()}, []
     result = distributed.run_forecast_distributed(panel, HORIZON, shard_size=len(panel),
                                                   progress=lambda *a: seen.append(a), **run)
     assert "ensemble" in result.pooled
-    assert not _descendants()  # no cluster was started
+    assert {p.pid for p in _descendants()} <= before  # no cluster was started
     assert result.log[0] == "ran in this process (one shard, no cluster)"
     assert_same_series(plain, result)
     for m in plain.pooled:
@@ -183,12 +194,14 @@ def scheduler(tmp_path_factory, preload):
                 [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1", "--nworkers", "1",
                  "--host", "127.0.0.1", "--no-dashboard", "--preload", "dask_test_models"],
                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        _FIXTURE_PIDS.update(p.pid for p in procs)
         from distributed import Client
 
         with Client(address, timeout=20) as client:
             client.wait_for_workers(2, timeout=30)
         yield address
     finally:
+        _FIXTURE_PIDS.clear()
         for p in procs[::-1]:
             p.terminate()
         for p in procs:
@@ -317,7 +330,7 @@ def test_a_killed_driver_leaves_no_worker_behind(tmp_path):
     script.write_text(textwrap.dedent(_DRIVER.format(repo=str(REPO), here=str(HERE))))
     driver = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        workers = _workers_of(driver.pid)
+        _workers_of(driver.pid)
         time.sleep(1)  # the shards are running
         workers = psutil.Process(driver.pid).children(recursive=True)
         driver.kill()
@@ -355,8 +368,8 @@ def test_sigterm_closes_the_cluster_of_the_job(tmp_path, panel):
     child = subprocess.Popen([sys.executable, str(script), str(tmp_path)], cwd=str(tmp_path),
                              env=job.child_env(str(tmp_path)))
     try:
-        workers = _workers_of(child.pid)
-        time.sleep(1)
+        _workers_of(child.pid)
+        time.sleep(1)  # the shards are running
         workers = psutil.Process(child.pid).children(recursive=True)
         child.send_signal(signal.SIGTERM)
         assert child.wait(timeout=40) == job.EXIT_CANCELLED
