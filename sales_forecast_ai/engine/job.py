@@ -8,7 +8,8 @@ grows the Odoo worker. Like OCA queue_job's job.py, this module knows nothing ab
 Work directory (every file is written whole: a temporary file in the same directory, then
 ``os.replace``, so a reader never sees half a file):
 
-  input.json     parameters and series keys (parent)
+  input.json     parameters and series keys (parent); ``cluster`` says where the forecast runs
+                 (``cluster_options``: a local Dask cluster by default, see ``engine.distributed``)
   input.npz      ``values`` (all series end to end) and ``lengths`` (parent)
   progress.json  phase, done/total, percent, message, pid, heartbeat time (child, on every step
                  and every HEARTBEAT_SECONDS, so a silent child is a dead child)
