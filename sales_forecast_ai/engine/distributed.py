@@ -69,7 +69,8 @@ class FittedSummary:
 
     def __init__(self, model=None):
         try:
-            self._n_params = int(model.n_params()) if model is not None else 0
+            count = getattr(model, "n_params", 0)
+            self._n_params = int(count() if callable(count) else count)  # a method, or another stand-in's value
         except Exception:  # a model without its count reports none, as in pipeline._model_info
             self._n_params = 0
         self.min_history = int(getattr(model, "min_history", 1) or 1)
