@@ -21,11 +21,14 @@ Where it runs: a panel of one shard without ``address`` runs in this process, no
 127.0.0.1, or the existing scheduler at ``address``. Pooled scores are combined from each shard's
 sums (``PipelineResult.sums``), so they equal those of one run over all series.
 
-Memory: a worker holds one shard at a time (its panel slice, the local models' backtest arrays of
-folds x shard_size x horizon per model, its results), so its size does not grow with the panel. The
-driver holds the panel, the global models' outputs and the gathered per-series results (what the job
-writes anyway); once the gproc lane's ``global_process`` lands the networks train in their own
-process and their memory never sits in the driver.
+Memory: a worker runs one shard at a time (its panel slice, the local models being fitted), so the
+models' working memory does not grow with the panel; shards are handed out a few per worker at a
+time. What a finished shard keeps until the global models are done -- its panel slice and its local
+models' forecasts, about (folds + 1) x shard_size x horizon floats per model -- stays on the worker
+(Dask spills it to disk under memory pressure) and leaves once the shard is finished. The driver
+holds the panel, the global models' outputs and the gathered per-series results (what the job writes
+anyway); once the gproc lane's ``global_process`` lands the networks train in their own process and
+their memory never sits in the driver.
 
 Failures: a task that raises is retried ``retries`` times; a worker that dies makes Dask run its
 shard on another worker (``distributed.scheduler.allowed-failures``), and a shard that killed too
