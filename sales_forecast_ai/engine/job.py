@@ -8,7 +8,8 @@ grows the Odoo worker. Like OCA queue_job's job.py, this module knows nothing ab
 Work directory (every file is written whole: a temporary file in the same directory, then
 ``os.replace``, so a reader never sees half a file):
 
-  input.json     parameters and series keys (parent)
+  input.json     parameters and series keys (parent); ``cluster`` says where the forecast runs
+                 (``cluster_options``: a local Dask cluster by default, see ``engine.distributed``)
   input.npz      ``values`` (all series end to end) and ``lengths`` (parent)
   progress.json  phase, done/total, percent, message, pid, heartbeat time (child, on every step
                  and every HEARTBEAT_SECONDS, so a silent child is a dead child)
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import signal
 import socket
@@ -189,6 +191,31 @@ def _finish(workdir: str, state: str, code: int, error: str = "", tb: str = "", 
     return code
 
 
+# A scheduler address as Dask takes it: tcp:// or tls://, a host name or IP (v6 in brackets), a port.
+_ADDRESS = re.compile(r"^(tcp|tls)://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}$")
+
+
+def cluster_options(cluster) -> dict:
+    """``run_forecast_distributed`` options from the input's ``cluster`` entry: ``address`` ("" = a local
+    cluster), ``workers`` (0 = one per CPU), ``shard_size`` (optional). The parent wrote it from a
+    setting, but a file is no proof: anything else is refused (ValueError)."""
+    cluster = cluster or {}
+    if not isinstance(cluster, dict) or set(cluster) - {"address", "workers", "shard_size"}:
+        raise ValueError(f"cluster must hold address, workers and shard_size only, got {cluster!r}")
+    address = cluster.get("address") or ""
+    if not isinstance(address, str) or (address and not _ADDRESS.match(address)):
+        raise ValueError(f"cluster address must look like tcp://host:port, got {address!r}")
+    options = {"address": address or None}
+    for key, low in (("workers", 0), ("shard_size", 1)):
+        value = cluster.get(key)
+        if value is None or (key == "workers" and value == 0):
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"cluster {key} must be a whole number >= {low}, got {value!r}")
+        options[key] = value
+    return options
+
+
 def run(workdir: str) -> int:
     """Run the job of ``workdir`` in this process; returns the exit code."""
     from .data import DataError
@@ -205,15 +232,16 @@ def run(workdir: str) -> int:
     try:
         try:
             panel, params = read_input(workdir)
+            cluster = cluster_options(params.get("cluster"))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             return _finish(workdir, "failed", EXIT_BAD_INPUT, f"unusable job input: {exc}", started=started)
         reporter.update(phase="forecast", done=0, total=len(panel), message=f"{len(panel)} series")
-        from . import run_forecast
+        from .distributed import run_forecast_distributed
 
-        result = run_forecast(
+        result = run_forecast_distributed(
             panel, params["horizon"], levels=tuple(params["levels"]), folds=params["folds"],
             models=params.get("models"), metric=params.get("metric") or "mase", seed=params.get("seed", 0),
-            progress=reporter, model_params=params.get("model_params"))
+            progress=reporter, model_params=params.get("model_params"), **cluster)
         reporter.update(phase="write", message="writing results")
         write_results(workdir, result, panel, params.get("extra"))
         reporter.update(phase="done", done=len(panel), total=len(panel), percent=100.0, message="done")

@@ -91,21 +91,43 @@ def scores(actual, forecast, scale=None) -> dict:
 
 def pooled_scores(actual, forecast, scale=None) -> dict:
     """Metrics over all valid points of all series (MASE: mean of the series' MASE)."""
+    return pooled_from_sums(pooled_sums(actual, forecast, scale))
+
+
+def pooled_sums(actual, forecast, scale=None) -> dict:
+    """The sums every pooled metric is a ratio of. The sums of two sets of series add up to the
+    sums of both, so shards of a panel (``engine.distributed``) pool exactly with ``add_sums``."""
     y, f, ok = _prepare(actual, forecast)
-    n = int(ok.sum())
-    if not n:
-        return {m: float("nan") for m in METRICS}
+    if not ok.any():
+        return empty_sums()
     e = (f - y)[ok]
-    total = float(np.abs(y[ok]).sum())
     mase = scores(actual, forecast, scale)["mase"] if scale is not None else np.array([np.nan])
     finite = mase[np.isfinite(mase)]
+    return {"n": int(ok.sum()), "sq": float((e ** 2).sum()), "abs": float(np.abs(e).sum()),
+            "smape": float(_smape_points(y[ok], f[ok]).sum()), "mase": float(finite.sum()), "mase_n": int(finite.size),
+            "y_abs": float(np.abs(y[ok]).sum()), "e": float(e.sum())}
+
+
+def empty_sums() -> dict:
+    return {"n": 0, "sq": 0.0, "abs": 0.0, "smape": 0.0, "mase": 0.0, "mase_n": 0, "y_abs": 0.0, "e": 0.0}
+
+
+def add_sums(a: dict, b: dict) -> dict:
+    return {k: a[k] + b[k] for k in a}
+
+
+def pooled_from_sums(s: dict) -> dict:
+    n = s["n"]
+    if not n:
+        return {m: float("nan") for m in METRICS}
+    total = s["y_abs"]
     return {
-        "rmse": float(np.sqrt(np.mean(e ** 2))),
-        "mae": float(np.mean(np.abs(e))),
-        "smape": float(np.mean(_smape_points(y[ok], f[ok]))),
-        "mase": float(finite.mean()) if finite.size else float("nan"),
-        "wape": float(np.abs(e).sum() / total) if total > _EPS else float("nan"),
-        "bias": float(e.sum() / total) if total > _EPS else float("nan"),
+        "rmse": float(np.sqrt(s["sq"] / n)),
+        "mae": s["abs"] / n,
+        "smape": s["smape"] / n,
+        "mase": s["mase"] / s["mase_n"] if s["mase_n"] else float("nan"),
+        "wape": s["abs"] / total if total > _EPS else float("nan"),
+        "bias": s["e"] / total if total > _EPS else float("nan"),
     }
 
 

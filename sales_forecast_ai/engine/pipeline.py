@@ -32,7 +32,7 @@ import numpy as np
 from .backtest import Backtest, fold_actuals, fold_cuts, fold_levels, run_model
 from .insights import totals
 from .intervals import calibrate, holdout_coverage, interval_group, level_factor, recent_level
-from .metrics import lower_is_better, mase_scale, pooled_scores, scores
+from .metrics import empty_sums, lower_is_better, mase_scale, pooled_from_sums, pooled_scores, pooled_sums, scores
 from .selection import choose, eligible, group_defaults
 from .models import REGISTRY
 from .models.base import MAX_ABS_DEMAND
@@ -133,13 +133,12 @@ def _best_members(forecasts, present, actual, scale, horizon, metric) -> list:
 def _holdout(bt: Backtest, clean: Panel, ran, metric: str, classes, groups) -> tuple[dict, list]:
     """Selection replayed on the folds before the last, its picks scored on the last fold.
 
-    Returns the pooled scores of those picks and, per series, {"model": pick, metric: score}
+    Returns the pooled sums (``metrics.pooled_sums``) of those picks and, per series, {"model": pick, metric: score}
     (empty where the series has no demand, is not in the last fold or in an earlier one).
     """
     n, h, folds = len(clean), bt.horizon, len(bt.cuts)
-    nan = {k: float("nan") for k in METRICS}
     if folds < 2 or not n:
-        return nan, [{} for _ in range(n)]
+        return empty_sums(), [{} for _ in range(n)]
     early_y, early_s = _flat(bt.actual[:-1]), np.repeat(bt.scale[:-1].T, h, axis=1)
     fc = {m: bt.forecasts[m] for m in ran if m != ENSEMBLE and m in bt.forecasts}
     if ENSEMBLE in ran and getattr(bt, "ensemble_options", None):
@@ -169,7 +168,7 @@ def _holdout(bt: Backtest, clean: Panel, ran, metric: str, classes, groups) -> t
     per_series = scores(bt.actual[-1], picked, last_scale)
     out = [{"model": picks[i], **{k: float(per_series[k][i]) for k in METRICS}} if picks[i] else {}
            for i in range(n)]
-    return pooled_scores(bt.actual[-1], picked, last_scale), out
+    return pooled_sums(bt.actual[-1], picked, last_scale), out
 
 
 def _flat(a3: np.ndarray) -> np.ndarray:
@@ -194,9 +193,27 @@ def _model_info(bt: Backtest, name: str) -> dict:
     return info
 
 
+def _use_outputs(bt: Backtest, name: str, outputs: dict, n: int) -> None:
+    """A model already run elsewhere on these series (``engine.distributed``): its backtest outputs
+    go into ``bt`` as ``backtest.run_model`` would have left them."""
+    if outputs["final"] is None:  # it could not run on these series: left out, as run_model leaves it
+        bt.failures[name], bt.seconds[name] = dict(outputs["failures"]), outputs["seconds"]
+        return
+    shape = (len(bt.cuts), n, bt.horizon)
+    if outputs["forecasts"].shape != shape or outputs["final"].shape != shape[1:]:
+        raise ValueError(f"precomputed {name}: forecasts {outputs['forecasts'].shape} and final "
+                         f"{outputs['final'].shape} do not fit {n} series, {len(bt.cuts)} folds, horizon {bt.horizon}")
+    bt.forecasts[name], bt.final[name] = outputs["forecasts"], outputs["final"]
+    bt.own_intervals[name], bt.failures[name] = outputs["own_intervals"], dict(outputs["failures"])
+    bt.seconds[name], bt.fitted[name] = outputs["seconds"], outputs["fitted"]
+
+
 def run_forecast(panel: Panel, horizon: int, *, levels=(80, 95), folds: int = 2, models=None, metric: str = "mase",
                  seed: int = 0, progress=None, model_params=None, step: int | None = None,
-                 refit_final: bool = True) -> PipelineResult:
+                 refit_final: bool = True, precomputed: dict | None = None) -> PipelineResult:
+    """``precomputed``: model name -> its backtest outputs on these very series (forecasts, final,
+    own_intervals, failures, seconds, fitted: see ``engine.distributed.model_outputs``); those models
+    are not run again but enter the ensemble, the selection and the intervals like the others."""
     started = time.perf_counter()
     names = list(models) if models else default_models()
     levels = tuple(levels)
@@ -226,9 +243,13 @@ def run_forecast(panel: Panel, horizon: int, *, levels=(80, 95), folds: int = 2,
         done[0] += 1
         notify("backtest", done[0] / units, f"{name}: origin {k}/{total}")
 
+    precomputed = precomputed or {}
     for name in runnable:
-        notify("backtest", done[0] / units, f"{name}: starting")
-        run_model(bt, name, clean, levels, seed, model_params.get(name), log, tick, refit_final)
+        if name in precomputed:
+            _use_outputs(bt, name, precomputed[name], len(clean))
+        else:
+            notify("backtest", done[0] / units, f"{name}: starting")
+            run_model(bt, name, clean, levels, seed, model_params.get(name), log, tick, refit_final)
         timings[f"model {name}"] = round(bt.seconds.get(name, 0.0), 3)
     if ENSEMBLE in names:
         options = model_params.get(ENSEMBLE, {})
@@ -245,10 +266,10 @@ def run_forecast(panel: Panel, horizon: int, *, levels=(80, 95), folds: int = 2,
     y_flat = _flat(actual)
     s_flat = np.repeat(scale.T, horizon, axis=1) if len(cuts) else np.ones((len(clean), 0))
     per_model = {m: scores(y_flat, _flat(bt.forecasts[m]), s_flat) for m in ran} if len(cuts) else {}
-    pooled = {}
+    pooled, sums = {}, {"pooled": {}, "coverage": {}, "champion_coverage": {}}
     for m in ran:
-        pooled[m] = pooled_scores(y_flat, _flat(bt.forecasts[m]), s_flat) if len(cuts) else \
-            {k: float("nan") for k in METRICS}
+        sums["pooled"][m] = pooled_sums(y_flat, _flat(bt.forecasts[m]), s_flat) if len(cuts) else empty_sums()
+        pooled[m] = pooled_from_sums(sums["pooled"][m])
         pooled[m].update(_model_info(bt, m))
         pooled[m]["wins"] = 0
 
@@ -262,11 +283,9 @@ def run_forecast(panel: Panel, horizon: int, *, levels=(80, 95), folds: int = 2,
             calibrations[m] = calibrate(resid.reshape(-1, horizon), groups * len(cuts), levels)
             coverage[m] = holdout_coverage(resid, groups, levels, bt.forecasts[m], actual, point_scale)
             weights = bt.valid.sum(axis=0)
+            sums["coverage"][m] = {lvl: _weighted_sums(coverage[m][lvl], weights) for lvl in levels}
             for lvl in levels:
-                cov = coverage[m][lvl]
-                ok = np.isfinite(cov) & (weights > 0)
-                pooled[m][f"coverage_{lvl:g}"] = float(np.average(cov[ok], weights=weights[ok])) if ok.any() \
-                    else float("nan")
+                pooled[m][f"coverage_{lvl:g}"] = weighted_mean(sums["coverage"][m][lvl])
     timings["intervals"] = time.perf_counter() - t0
 
     # 5. per-series champion, forecast, bands, insights
@@ -284,9 +303,10 @@ def run_forecast(panel: Panel, horizon: int, *, levels=(80, 95), folds: int = 2,
         s.totals = totals(s.forecast, s.dates, clean.freq)
     timings["select"] = time.perf_counter() - t0
 
-    result = PipelineResult(series, pooled, timings, levels, horizon, clean.freq, log)
+    result = PipelineResult(series, pooled, timings, levels, horizon, clean.freq, log, sums=sums)
     _summaries(result, bt, ran, y_flat, s_flat)
-    result.champion_scores, holdout = _holdout(bt, clean, ran, metric, classes, groups)
+    sums["champion"], holdout = _holdout(bt, clean, ran, metric, classes, groups)
+    result.champion_scores = pooled_from_sums(sums["champion"])
     for s, hold in zip(series, holdout):
         s.holdout = hold
     timings["total"] = time.perf_counter() - started
@@ -303,9 +323,21 @@ def _summaries(result: PipelineResult, bt: Backtest, ran, y_flat, s_flat) -> Non
     for i, s in enumerate(result.series):
         if s.champion in bt.forecasts:
             champ_fc[i] = _flat(bt.forecasts[s.champion])[i]
-    result.champion_scores_in_sample = pooled_scores(y_flat, champ_fc, s_flat)
+    result.sums["champion_in_sample"] = pooled_sums(y_flat, champ_fc, s_flat)
+    result.champion_scores_in_sample = pooled_from_sums(result.sums["champion_in_sample"])
     weights = bt.valid.sum(axis=0)
     for lvl in result.levels:
         cov = np.array([s.coverage.get(lvl, np.nan) for s in result.series])
-        ok = np.isfinite(cov) & (weights > 0)
-        result.coverage[lvl] = float(np.average(cov[ok], weights=weights[ok])) if ok.any() else float("nan")
+        result.sums["champion_coverage"][lvl] = _weighted_sums(cov, weights)
+        result.coverage[lvl] = weighted_mean(result.sums["champion_coverage"][lvl])
+
+
+def _weighted_sums(values, weights) -> tuple:
+    """(sum of w * v, sum of w) over the finite values with a positive weight: shards add them up."""
+    ok = np.isfinite(values) & (weights > 0)
+    return float((values[ok] * weights[ok]).sum()), float(weights[ok].sum())
+
+
+def weighted_mean(sums: tuple) -> float:
+    total, weight = sums
+    return total / weight if weight > 0 else float("nan")

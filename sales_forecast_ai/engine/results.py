@@ -56,3 +56,6 @@ class PipelineResult:
     champion_scores: dict = field(default_factory=dict)
     # metric -> pooled score of the final champions on every fold they were chosen on (optimistic)
     champion_scores_in_sample: dict = field(default_factory=dict)
+    # The sums behind the pooled figures above (``metrics.pooled_sums``, (weighted total, weight) of the
+    # coverages): the results of shards of one panel combine exactly (``engine.distributed``).
+    sums: dict = field(default_factory=dict)

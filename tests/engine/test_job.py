@@ -83,13 +83,14 @@ def test_run_writes_results_progress_and_status(tmp_path, monkeypatch):
         assert progress["message"] == "fold 1 of 2" and progress["pid"] == os.getpid()
         return fake_result(p, horizon, kwargs["levels"])
 
-    module = type(sys)("sales_forecast_ai.engine.pipeline")
-    module.run_forecast = fake_run_forecast
-    monkeypatch.setitem(sys.modules, "sales_forecast_ai.engine.pipeline", module)
+    module = type(sys)("sales_forecast_ai.engine.distributed")
+    module.run_forecast_distributed = fake_run_forecast
+    monkeypatch.setitem(sys.modules, "sales_forecast_ai.engine.distributed", module)
     job.write_input(str(tmp_path), panel, horizon=10, models=["naive"], extra={"run_id": 3})
 
     assert job.run(str(tmp_path)) == job.EXIT_DONE
     assert calls[0]["models"] == ["naive"] and calls[0]["levels"] == (80, 95) and calls[0]["folds"] == 2
+    assert calls[0]["address"] is None and "workers" not in calls[0]  # no cluster given: a local one
     status = job.read_status(str(tmp_path))
     assert status["state"] == "done" and status["exit_code"] == 0 and status["peak_rss_mb"] > 0
     assert job.read_progress(str(tmp_path))["percent"] == 100.0
@@ -111,13 +112,13 @@ def test_run_writes_results_progress_and_status(tmp_path, monkeypatch):
 
 
 def test_run_reports_engine_errors_with_exit_code(tmp_path, monkeypatch):
-    module = type(sys)("sales_forecast_ai.engine.pipeline")
+    module = type(sys)("sales_forecast_ai.engine.distributed")
 
     def broken(*args, **kwargs):
         raise RuntimeError("the backtest exploded")
 
-    module.run_forecast = broken
-    monkeypatch.setitem(sys.modules, "sales_forecast_ai.engine.pipeline", module)
+    module.run_forecast_distributed = broken
+    monkeypatch.setitem(sys.modules, "sales_forecast_ai.engine.distributed", module)
     job.write_input(str(tmp_path), make_panel(), horizon=5)
     assert job.run(str(tmp_path)) == job.EXIT_FAILED
     status = job.read_status(str(tmp_path))
@@ -145,12 +146,12 @@ def test_sigterm_cancels_the_child(tmp_path):
     job.write_input(str(tmp_path), make_panel(), horizon=5)
     child = _spawn_script(tmp_path, """
         import sys, time, types
-        pipeline = types.ModuleType("sales_forecast_ai.engine.pipeline")
+        distributed = types.ModuleType("sales_forecast_ai.engine.distributed")
         def slow(panel, h, progress=None, **kw):
             progress("training", 0.1, "mlp")
             time.sleep(60)
-        pipeline.run_forecast = slow
-        sys.modules["sales_forecast_ai.engine.pipeline"] = pipeline
+        distributed.run_forecast_distributed = slow
+        sys.modules["sales_forecast_ai.engine.distributed"] = distributed
         from sales_forecast_ai.engine import job
         sys.exit(job.main(sys.argv[1:]))
     """)
