@@ -35,10 +35,12 @@ def seen_columns(fut: np.ndarray, min_share: float = MIN_SEEN_SHARE) -> np.ndarr
 
 def mask_unseen(win, seen: np.ndarray | None):
     """``win`` (engine.features.Windows) with its unseen ``fut`` columns set to zero."""
-    if seen is None or seen.all() or not len(win):
+    if seen is None:
         return win
     if len(seen) != win.fut.shape[1]:
         raise ValueError(f"{len(seen)} seen flags for {win.fut.shape[1]} future inputs")
+    if seen.all() or not len(win):
+        return win
     fut = win.fut.copy()
     fut[:, ~seen] = 0.0
     return type(win)(win.seq, fut, win.scale, win.rows, win.origins, win.target)
