@@ -12,6 +12,9 @@ block's forecast back as history and forecasts the next block from there (no ret
 for the final forecast, warm-starts from the trained weights and trains ``refit_epochs`` more
 epochs on windows of the full history (validated on its latest origins; if no epoch beats the
 starting weights there, they are kept), so the live forecast learns from the latest data.
+Future inputs that were (almost) always zero in the training windows -- last year's levels on a
+panel of about a year -- are zeroed in every window the network sees (``unseen_inputs``): their
+weights never trained, and fed only at the panel end they made forecasts ~10x the recent level.
 
 Memory: windows are built in chunks of ``BUILD_CHUNK`` (the year-ago features of a window are
 an (h x 7) float64 block: 30,000 windows x 90 days built at once took ~450 MB of temporaries),
