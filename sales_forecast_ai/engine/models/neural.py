@@ -12,6 +12,9 @@ block's forecast back as history and forecasts the next block from there (no ret
 for the final forecast, warm-starts from the trained weights and trains ``refit_epochs`` more
 epochs on windows of the full history (validated on its latest origins; if no epoch beats the
 starting weights there, they are kept), so the live forecast learns from the latest data.
+Future inputs that were (almost) always zero in the training windows -- last year's levels on a
+panel of about a year -- are zeroed in every window the network sees (``unseen_inputs``): their
+weights never trained, and fed only at the panel end they made forecasts ~10x the recent level.
 
 Memory: windows are built in chunks of ``BUILD_CHUNK`` (the year-ago features of a window are
 an (h x 7) float64 block: 30,000 windows x 90 days built at once took ~450 MB of temporaries),
@@ -32,6 +35,7 @@ from ..features import (DEFAULT_HORIZON, DEFAULT_WINDOW, SEQ_CHANNELS, VAL_ORIGI
 from ..panel import Panel
 from .base import Forecast, Forecaster, register, z_value
 from .neural_architectures import build_network
+from .unseen_inputs import mask_unseen, seen_columns
 
 _logger = logging.getLogger(__name__)
 _RMSE_TRAIN_SAMPLE = 10_000
@@ -67,6 +71,7 @@ class GlobalNetwork(Forecaster):
         self.refit_epochs = int(refit_epochs)
         self._n_params = None
         self.model_ = None
+        self.seen_ = None  # fut columns the trained weights have learnt from (unseen_inputs)
         self.status, self.message = "unfitted", ""
         self.rmse_train = self.rmse_val = float("nan")
         self.fit_seconds = 0.0
@@ -91,6 +96,8 @@ class GlobalNetwork(Forecaster):
         if not len(train):
             self._fit_fallback(panel, pw)
         else:
+            self.seen_ = seen_columns(train.fut)
+            train, val = mask_unseen(train, self.seen_), mask_unseen(val, self.seen_)
             self._train(train, val)
             self._residuals(train, val, rng, panel)
             self.status, self.message = "ok", ""
@@ -115,7 +122,9 @@ class GlobalNetwork(Forecaster):
         val = _usable(_build(pw, va_rows, va_orig))
         if len(train) and len(val):
             cap = self.target_cap_
-            train, val = _capped(train, cap), _capped(val, cap)
+            # The inputs stay those of the first fit: a few fine-tuning epochs do not train weights
+            # that started random (unseen_inputs).
+            train, val = (mask_unseen(_capped(w, cap), self.seen_) for w in (train, val))
             start_weights, start_loss = self.model_.get_weights(), self._trainer.mse(val)
             lr = self.model_.optimizer.learning_rate
             lr.assign(self.hyper["learning_rate"] * 0.3)  # fine-tuning: smaller steps than training
@@ -204,7 +213,7 @@ class GlobalNetwork(Forecaster):
         return self
 
     def _condition(self, panel: Panel, pw: PanelWindows):
-        self._last = pw.build(*pw.last_origins())
+        self._last = mask_unseen(pw.build(*pw.last_origins()), self.seen_)
         self._sigma_now = np.array([self._series_sigma.get(k, self._pooled_sigma) for k in panel.keys])
 
     def predict(self, h: int, level: Sequence[int] = ()) -> Forecast:
@@ -323,7 +332,7 @@ def _extend(panel: Panel, block: np.ndarray) -> Panel:
 
 def _last_windows(net: GlobalNetwork, panel: Panel):
     pw = net._windows(panel)
-    return pw.build(*pw.last_origins())
+    return mask_unseen(pw.build(*pw.last_origins()), net.seen_)
 
 
 @register
