@@ -91,7 +91,12 @@ def run_global_models(bt, names, panel, levels, seed: int = 0, model_params=None
             _store(bt, name, arrays, meta, log)
             arrays = meta = None
         return
-    left = names
+    here = [n for n in names if not _loadable_in_child(n)]
+    for name in here:
+        log.append(f"{name}: its class cannot be imported by a child process (defined in __main__ or in a "
+                   "function); trained in this process")
+    run_global_models(bt, here, panel, levels, seed, model_params, log, tick, refit_final, isolate=False)
+    left = [n for n in names if n not in here]
     while left:
         left = _run_child(bt, left, panel, levels, seed, model_params, log, tick, refit_final)
 
@@ -129,7 +134,10 @@ def _run_child(bt, names, panel, levels, seed, model_params, log, tick, refit_fi
                 done.add(name)
                 running = None
             elif kind == "status":
-                bt.global_peak_rss_mb = max(getattr(bt, "global_peak_rss_mb", 0.0), float(msg["peak_rss_mb"]))
+                peak = float(msg["peak_rss_mb"])
+                bt.global_peak_rss_mb = max(getattr(bt, "global_peak_rss_mb", 0.0), peak)
+                log.append(f"global models ({', '.join(names)}) ran in their own process (pid {child.pid}): "
+                           f"peak RSS {peak:.0f} MB")
         code = child.wait()
         left = [n for n in names if n not in done]
         if not left:
@@ -215,19 +223,30 @@ def _fail(bt, name: str, message: str, log: list, seconds: float) -> None:
     bt.seconds[name] = seconds
 
 
-def _module_of(name: str) -> tuple[str, str]:
-    """(module to import in the child, directory to add to its path or "") for a registered model."""
+def _loadable_in_child(name: str) -> bool:
     from .models.base import REGISTRY
 
-    module = REGISTRY[name].__module__
+    cls = REGISTRY[name]
+    module = sys.modules.get(cls.__module__)
+    return (cls.__module__ != "__main__" and "<locals>" not in cls.__qualname__
+            and getattr(module, "__file__", None) is not None)
+
+
+def _module_of(name: str) -> tuple[str, str, str]:
+    """(module to import in the child, directory to add to its path or "", class name in the module)."""
+    from .models.base import REGISTRY
+
+    cls = REGISTRY[name]
+    module, qualname = cls.__module__, cls.__qualname__
     if module == _PACKAGE or module.startswith(_PACKAGE + "."):
-        return CHILD_MODULE.rsplit(".", 1)[0] + module[len(_PACKAGE):], ""
+        return CHILD_MODULE.rsplit(".", 1)[0] + module[len(_PACKAGE):], "", qualname
+
     # A model defined outside the engine (a test's): its package root goes at the END of the child's path.
     path = os.path.abspath(sys.modules[module].__file__)
     root = os.path.dirname(path)
     for _ in range(module.count(".")):
         root = os.path.dirname(root)
-    return module, root
+    return module, root, qualname
 
 
 def _write_input(tmp, names, panel, bt, levels, seed, model_params, refit_final) -> None:
@@ -241,8 +260,8 @@ def _write_input(tmp, names, panel, bt, levels, seed, model_params, refit_final)
     _save_npy(os.path.join(tmp, "lengths.npy"), lengths)
     flat = small = None
     _write_json(os.path.join(tmp, "input.json"), {
-        "names": names, "modules": {n: m for n, (m, _) in modules.items()},
-        "paths": sorted({p for _, p in modules.values() if p}), "levels": list(levels), "seed": int(seed),
+        "names": names, "modules": {n: [m, q] for n, (m, _, q) in modules.items()},
+        "paths": sorted({p for _, p, _ in modules.values() if p}), "levels": list(levels), "seed": int(seed),
         "model_params": {n: model_params.get(n) for n in names}, "refit_final": bool(refit_final),
         "cuts": [int(c) for c in bt.cuts], "horizon": int(bt.horizon),
         "keys": [list(k) if isinstance(k, (tuple, list)) else [k] for k in panel.keys],
@@ -417,8 +436,13 @@ def child_main(workdir: str, fd: int) -> int:
             sys.path.append(path)
     import importlib
 
-    for module in sorted(set(spec["modules"].values())):
-        importlib.import_module(module)
+    from .models.base import REGISTRY
+
+    for name, (module, qualname) in spec["modules"].items():
+        cls = importlib.import_module(module)
+        for part in qualname.split("."):
+            cls = getattr(cls, part)
+        REGISTRY.setdefault(name, cls)  # a class the parent registered at run time (a test fixture)
 
     def tick(name, k, total):
         send(kind="tick", name=name, k=k, total=total)
