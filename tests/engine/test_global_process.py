@@ -247,3 +247,31 @@ g._run_one = report
     assert done.returncode == 0, done.stderr[-2000:]
     loaded = [line for line in done.stdout.splitlines() if line.startswith("LOADED")]
     assert loaded == ["LOADED []"], done.stdout
+
+
+def test_tensorflow_import_pages_are_handed_back_and_training_still_works():
+    """tf_modules() unmaps the library pages only TensorFlow's import used: the process' resident set
+    falls from ~630 MB to ~350 MB here, and a network still trains and predicts afterwards."""
+    code = """
+import json, sys
+import numpy as np, pandas as pd
+from sales_forecast_ai.engine.models.base import make
+from sales_forecast_ai.engine.panel import Panel
+from sales_forecast_ai.engine.models.neural_architectures import tf_modules
+def rss():
+    return {l.split(":")[0]: int(l.split()[1]) // 1024 for l in open("/proc/self/status")
+            if l.startswith(("VmRSS", "RssFile", "VmHWM"))}
+tf_modules(2)
+after_import = rss()
+rng = np.random.default_rng(0)
+panel = Panel([(str(i),) for i in range(4)], [rng.poisson(10, 90).astype(float) for _ in range(4)],
+              pd.Timestamp("2024-06-30"), "D")
+fc = make("mlp", horizon=7, window=14, epochs=2, max_windows=200, units=8).fit(panel).predict(7, (95,))
+print(json.dumps({"import": after_import, "trained": rss(), "finite": bool(np.isfinite(fc.mean).all())}))
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["finite"], out
+    assert out["import"]["VmHWM"] - out["import"]["VmRSS"] > 150, out  # pages really left the resident set
+    assert out["import"]["RssFile"] < 150 and out["trained"]["RssFile"] < 250, out

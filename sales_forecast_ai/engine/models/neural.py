@@ -75,6 +75,7 @@ class GlobalNetwork(Forecaster):
     # -- training -----------------------------------------------------------------------------
     def fit(self, panel: Panel) -> "GlobalNetwork":
         started = time.perf_counter()
+        self._keras()  # TensorFlow's import peak (~570 MB) first, not on top of the training windows
         self._panel = panel
         self.freq_ = panel.freq
         self.horizon_ = int(self.horizon or DEFAULT_HORIZON[panel.freq])
