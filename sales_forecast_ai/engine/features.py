@@ -173,7 +173,8 @@ class PanelWindows:
         self.cal_static, self.cal_holiday = cal[:, :-1], cal[:, -1]
         known = np.where(np.isfinite(self.Y), self.Y, 0.0)
         self._csum = np.cumsum(known, axis=1)
-        self._ccount = np.cumsum(np.isfinite(self.Y), axis=1)
+        # Observations known up to a column: every column from ``first`` to ``last`` holds one, so the
+        # count is arithmetic (a cumulative count matrix cost as much memory as Y itself).
 
     @property
     def fut_dim(self) -> int:
@@ -193,6 +194,18 @@ class PanelWindows:
         hi = np.full(len(lo), latest - self.horizon)
         return lo, hi
 
+    def sample_candidates(self, lo: np.ndarray, hi: np.ndarray, k: int, rng: np.random.Generator):
+        """``sample(*candidates(lo, hi), k, rng)`` -- the same draws -- without listing every candidate
+        first (50,000 series x 600 origins would be 30 million pairs)."""
+        counts = np.maximum(hi - lo + 1, 0)
+        total = int(counts.sum())
+        if total <= k:
+            return self.candidates(lo, hi)
+        pick = np.sort(rng.choice(total, size=k, replace=False))
+        ends = np.cumsum(counts)
+        rows = np.searchsorted(ends, pick, side="right")
+        return rows, lo[rows] + (pick - (ends[rows] - counts[rows]))
+
     def sample(self, rows, origins, k: int, rng: np.random.Generator):
         """At most ``k`` of the given windows, uniformly without replacement, in stable order."""
         if len(rows) <= k:
@@ -211,7 +224,7 @@ class PanelWindows:
         L, h = self.window, self.horizon
         r = rows[:, None]
         inp = self.Y[r, c[:, None] + np.arange(-L + 1, 1)]
-        count = self._ccount[rows, c]
+        count = np.maximum(np.minimum(c, self.last) - self.first[rows] + 1, 0)
         hist = np.divide(self._csum[rows, c], count, out=np.zeros(len(c)), where=count > 0)
         scale = window_scale(inp, hist)
         ok = scale > 0
@@ -255,18 +268,21 @@ def training_split(pw: PanelWindows, rng: np.random.Generator, max_windows: int,
     Without room for a validation split everything trains (then there is no early stopping).
     Returns (train_rows, train_origins, val_rows, val_origins).
     """
+    def size(lo, hi):
+        return int(np.maximum(hi - lo + 1, 0).sum())
+
+    none = (np.zeros(0, int), np.zeros(0, int))
     for min_obs in (pw.window, 1):
         v_lo, v_hi = pw.origin_bounds(min_obs, pw.last)
         v_lo = np.maximum(v_lo, pw.last - pw.horizon - val_origins + 1)
         t_lo, t_hi = pw.origin_bounds(min_obs, pw.last - pw.horizon - val_origins + 1)
-        tr = pw.candidates(t_lo, t_hi)
-        va = pw.candidates(v_lo, v_hi)
-        if len(tr[0]) == 0 or len(va[0]) == 0:
-            tr, va = pw.candidates(*pw.origin_bounds(min_obs, pw.last)), (np.zeros(0, int), np.zeros(0, int))
-        if len(tr[0]):
+        tr, va = (t_lo, t_hi), (v_lo, v_hi)
+        if size(*tr) == 0 or size(*va) == 0:
+            tr, va = pw.origin_bounds(min_obs, pw.last), None
+        if size(*tr):
             break
-    tr = pw.sample(*tr, max_windows, rng)
-    va = pw.sample(*va, max(max_windows // 4, 1), rng)
+    tr = pw.sample_candidates(*tr, max_windows, rng)
+    va = pw.sample_candidates(*va, max(max_windows // 4, 1), rng) if va is not None else none
     return tr[0], tr[1], va[0], va[1]
 
 

@@ -275,3 +275,22 @@ print(json.dumps({"import": after_import, "trained": rss(), "finite": bool(np.is
     assert out["finite"], out
     assert out["import"]["VmHWM"] - out["import"]["VmRSS"] > 150, out  # pages really left the resident set
     assert out["import"]["RssFile"] < 150 and out["trained"]["RssFile"] < 250, out
+
+
+def test_sampling_training_windows_without_listing_them_draws_the_same_windows():
+    """PanelWindows.sample_candidates == sample(candidates(...)) for the same generator state, and the
+    arithmetic count of known observations equals the cumulative count it replaced."""
+    from sales_forecast_ai.engine.features import PanelWindows
+
+    rng = np.random.default_rng(5)
+    values = [rng.poisson(5, int(n)).astype(float) for n in rng.integers(20, 300, 40)]
+    pw = PanelWindows(values, END, "D", None, window=14, horizon=7)
+    lo, hi = pw.origin_bounds(1, pw.last - 7)
+    for k in (10, 500, 10**6):
+        a = pw.sample(*pw.candidates(lo, hi), k, np.random.default_rng(k))
+        b = pw.sample_candidates(lo, hi, k, np.random.default_rng(k))
+        np.testing.assert_array_equal(a[0], b[0])
+        np.testing.assert_array_equal(a[1], b[1])
+    rows, origins = pw.candidates(*pw.origin_bounds(1, pw.last))
+    counts = np.cumsum(np.isfinite(pw.Y), axis=1)[rows, origins]
+    np.testing.assert_array_equal(np.maximum(np.minimum(origins, pw.last) - pw.first[rows] + 1, 0), counts)
