@@ -152,11 +152,12 @@ class PanelWindows:
     """Windows of one panel for a network with look-back ``window`` and ``horizon`` outputs."""
 
     def __init__(self, values, end, freq: str = "D", country: str | None = None, window: int = 28,
-                 horizon: int = 30):
+                 horizon: int = 30, n_obs: int | None = None):
         self.freq, self.window, self.horizon = freq, int(window), int(horizon)
         self.lag, self.half = YEAR_LAG[freq], YEAR_HALF_WIDTH[freq]
         self.lengths = np.array([len(v) for v in values], dtype=int)
-        self.n_obs = int(self.lengths.max()) if len(values) else 0
+        # n_obs: columns of the common calendar (a block of a bigger panel passes the panel's own)
+        self.n_obs = int(n_obs) if n_obs is not None else (int(self.lengths.max()) if len(values) else 0)
         self.pad = self.window + self.lag + self.half
         width = self.pad + self.n_obs + self.horizon
         self.Y = np.full((len(values), width), np.nan)
@@ -257,6 +258,46 @@ class PanelWindows:
         vals = np.where(idx <= origins[:, None, None], vals, np.nan)  # never peek past the origin
         mean, n = _nan_mean(vals)
         return np.where(n > 0, mean, np.nan)
+
+
+class ChunkedPanelWindows(PanelWindows):
+    """The windows of a big panel, built ``chunk`` series at a time: the same windows row for row as
+    PanelWindows, without its (n x calendar) matrices for every series at once -- at 50,000 series x
+    730 days they are ~1 GB each. Only one block of series is held at a time (the last one built)."""
+
+    def __init__(self, values, end, freq: str = "D", country: str | None = None, window: int = 28,
+                 horizon: int = 30, chunk: int = 5000):
+        self.values, self.end, self.country, self.chunk = values, end, country, max(int(chunk), 1)
+        self.freq, self.window, self.horizon = freq, int(window), int(horizon)
+        self.lag, self.half = YEAR_LAG[freq], YEAR_HALF_WIDTH[freq]
+        self.lengths = np.array([len(v) for v in values], dtype=int)
+        self.n_obs = int(self.lengths.max()) if len(values) else 0
+        self.pad = self.window + self.lag + self.half
+        self.last = self.pad + self.n_obs - 1
+        self.first = self.last - self.lengths + 1
+        self._held = (None, None)  # (block index, its PanelWindows)
+
+    def _block(self, b: int) -> PanelWindows:
+        if self._held[0] != b:
+            self._held = (None, None)  # the previous block goes before the next one is built
+            lo = b * self.chunk
+            self._held = (b, PanelWindows(self.values[lo:lo + self.chunk], self.end, self.freq, self.country,
+                                          self.window, self.horizon, n_obs=self.n_obs))
+        return self._held[1]
+
+    def build(self, rows, origins, with_target: bool = False) -> Windows:
+        rows, c = np.asarray(rows, dtype=int), np.asarray(origins, dtype=int)
+        blocks = rows // self.chunk
+        out = None
+        for b in (np.unique(blocks) if len(rows) else [0]):
+            idx = np.flatnonzero(blocks == b)
+            part = self._block(int(b)).build(rows[idx] - b * self.chunk, c[idx], with_target)
+            if out is None:
+                out = {f: np.empty((len(rows),) + a.shape[1:], a.dtype)
+                       for f in ("seq", "fut", "scale", "target") for a in [getattr(part, f)] if a is not None}
+            for f, a in out.items():
+                a[idx] = getattr(part, f)
+        return Windows(out["seq"], out["fut"], out["scale"], rows, c, out.get("target"))
 
 
 def training_split(pw: PanelWindows, rng: np.random.Generator, max_windows: int, val_origins: int):

@@ -27,8 +27,8 @@ from typing import Sequence
 
 import numpy as np
 
-from ..features import (DEFAULT_HORIZON, DEFAULT_WINDOW, SEQ_CHANNELS, VAL_ORIGINS, PanelWindows,
-                        Windows, future_dim, target_cap, training_split)
+from ..features import (DEFAULT_HORIZON, DEFAULT_WINDOW, SEQ_CHANNELS, VAL_ORIGINS, ChunkedPanelWindows,
+                        PanelWindows, Windows, future_dim, target_cap, training_split)
 from ..panel import Panel
 from .base import Forecast, Forecaster, register, z_value
 from .neural_architectures import build_network
@@ -36,6 +36,7 @@ from .neural_architectures import build_network
 _logger = logging.getLogger(__name__)
 _RMSE_TRAIN_SAMPLE = 10_000
 BUILD_CHUNK = 2048
+SERIES_CHUNK = 5000  # series per block of ChunkedPanelWindows on bigger panels
 
 
 class GlobalNetwork(Forecaster):
@@ -254,6 +255,9 @@ class GlobalNetwork(Forecaster):
         return tf_modules(self.threads)
 
     def _windows(self, panel: Panel) -> PanelWindows:
+        if len(panel) > SERIES_CHUNK:  # the same windows, one block of series in memory at a time
+            return ChunkedPanelWindows(panel.values, panel.end, panel.freq, panel.country, self.window_,
+                                       self.horizon_, chunk=SERIES_CHUNK)
         return PanelWindows(panel.values, panel.end, panel.freq, panel.country, self.window_, self.horizon_)
 
     def _run(self, seq, fut) -> np.ndarray:
