@@ -22,7 +22,8 @@ the engine's cost with 250 / 1,000 / 4,000 synthetic series, (d) ``--memory``: t
 child (``python -m sales_forecast_ai.engine.job``, as the Odoo cron starts it, Odoo's defaults:
 horizon 90, 2 folds, every model) on an 81-series panel (the demo's size) and on 2,000 x 730 days;
 the job reports its own peak RSS (ru_maxrss) in status.json, the global-model child its own (VmHWM) in the
-run log; both are also sampled with psutil.
+run log; both are also sampled with psutil. (e) ``--global-scale 50000``: the global-model child alone on
+50,000 x 730 days (``--global-models mlp`` for a shorter run).
 """
 from __future__ import annotations
 
@@ -314,6 +315,50 @@ def print_memory(rows: list) -> None:
               + ", ".join(f"{k} {v:.0f}" for k, v in (r.get("model_seconds") or {}).items()))
 
 
+def global_memory(n: int, length: int, names, horizon: int = 90, folds: int = 2) -> dict:
+    """Section (e): the global-model child alone (run_global_models, as the pipeline calls it) on an
+    n x length panel, e.g. 50,000 x 730 (issue 12: no process above 1.5 GB): the child's own peak
+    (VmHWM) and this process' peak (ru_maxrss), which holds the panel and the models' outputs."""
+    import resource
+
+    import pandas as pd
+
+    from sales_forecast_ai.engine.backtest import Backtest, fold_actuals, fold_cuts
+    from sales_forecast_ai.engine.global_process import run_global_models
+    from sales_forecast_ai.engine.panel import Panel
+
+    y = data.synthetic_values(n, length, seed=1)
+    end = pd.Timestamp("2022-01-03") + pd.Timedelta(days=length - 1)
+    panel = Panel([(str(i + 1), "1") for i in range(n)], list(y), end, "D")
+    y = None
+    cuts = fold_cuts(folds, horizon)
+    actual, scale = fold_actuals(panel, cuts, horizon)
+    bt, log = Backtest(cuts, horizon, actual, scale), []
+    print(f"  global models {', '.join(names)} on {n:,} x {length} ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    run_global_models(bt, list(names), panel, (80, 95), 0, {}, log)
+    return {"n": n, "length": length, "seconds": time.perf_counter() - started,
+            "global_peak_rss_mb": getattr(bt, "global_peak_rss_mb", None),
+            "parent_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+            "models": {m: {"seconds": bt.seconds.get(m), "ok": m in bt.final,
+                           "finite": bool(np.isfinite(bt.final[m]).all()) if m in bt.final else False}
+                       for m in names},
+            "log": [line for line in log if "died" in line or "ended" in line]}
+
+
+def print_global_memory(r: dict) -> None:
+    print(f"\n### (e) the global-model child alone on {r['n']:,} x {r['length']} days (horizon 90, 2 folds)")
+    peak = r.get("global_peak_rss_mb")
+    print(f"    global child peak RSS {fmt(peak, 'f1')} MiB (target <= 1,536: "
+          f"{verdict(peak <= 1536 if peak is not None else None)}); the calling process (panel + outputs) "
+          f"{fmt(r['parent_peak_rss_mb'], 'f1')} MiB; wall {fmt(r['seconds'], 'f1')} s")
+    for m, info in r["models"].items():
+        print(f"    {m}: {'ok' if info['ok'] else 'FAILED'}, {fmt(info['seconds'], 'f1')} s, "
+              f"finite forecasts for every series: {info['finite']}")
+    for line in r["log"]:
+        print(f"    {line}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("--sections", default="synthetic,real,scaling", help="any of synthetic,real,scaling")
@@ -331,8 +376,15 @@ def main(argv=None) -> int:
     ap.add_argument("--refit", action="store_true", help="also run the engine without the final refit")
     ap.add_argument("--memory", action="store_true", help="section (d): peak RSS of the real job child")
     ap.add_argument("--memory-sizes", default="81,2000", help="series counts of section (d) (x 730 days)")
+    ap.add_argument("--global-scale", type=int, default=0,
+                    help="section (e): the global-model child alone on N x 730 series (e.g. 50000)")
+    ap.add_argument("--global-models", default="mlp,cnn,lstm,cnn_lstm", help="models of section (e)")
     args = ap.parse_args(argv)
     sections = {s.strip() for s in args.sections.split(",")}
+    if args.global_scale:
+        print_global_memory(global_memory(args.global_scale, 730, args.global_models.split(",")))
+        if args.sections == ap.get_default("sections") and not args.memory:
+            return 0
     if args.memory:
         mem = [child_memory(int(n), 730) for n in args.memory_sizes.split(",")]
         print_memory(mem)

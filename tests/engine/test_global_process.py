@@ -17,7 +17,7 @@ import pytest
 from sales_forecast_ai.engine import global_process
 from sales_forecast_ai.engine.backtest import Backtest, fold_actuals, fold_cuts, fold_levels
 from sales_forecast_ai.engine.global_process import FittedSummary, run_global_models
-from sales_forecast_ai.engine.models.base import REGISTRY, Forecaster, register
+from sales_forecast_ai.engine.models.base import REGISTRY, Forecaster
 from sales_forecast_ai.engine.panel import Panel
 from sales_forecast_ai.engine.results import RunCancelled
 
@@ -42,7 +42,6 @@ def backtest_for(panel, horizon=7, folds=2):
     return Backtest(cuts, horizon, actual, scale, fold_levels(panel, cuts))
 
 
-@register
 class CrashingGlobal(Forecaster):
     """A global model that kills its process in fit (a stand-in for the kernel's OOM killer), only
     where the test asks for it: in the child, through the environment it inherits."""
@@ -62,8 +61,12 @@ class CrashingGlobal(Forecaster):
         return np.vstack([np.full(h, float(np.mean(v[-7:]))) for v in self._panel.values])
 
 
-def teardown_module():
-    # Registered only while these tests run: other test modules go through every REGISTRY entry.
+@pytest.fixture(autouse=True, scope="module")
+def crashing_global_registered():
+    """Registered only while these tests run (other test modules go through every REGISTRY entry at
+    collection); the child finds the class by its module and name all the same."""
+    REGISTRY[CrashingGlobal.name] = CrashingGlobal
+    yield
     REGISTRY.pop(CrashingGlobal.name, None)
 
 
@@ -72,8 +75,10 @@ def children_of_this_process():
             if global_process.CHILD_MODULE in " ".join(p.cmdline() if p.is_running() else [])]
 
 
-def test_isolated_and_in_process_runs_give_the_same_results():
+@pytest.mark.parametrize("unit", [1.0, 0.1])  # whole units travel as float32, tenths as float64
+def test_isolated_and_in_process_runs_give_the_same_results(unit):
     panel = weekly_panel()
+    panel.values = [v * unit for v in panel.values]
     params = {"mlp": TINY}
     ticks, log_a, log_b = [], [], []
     a, b = backtest_for(panel), backtest_for(panel)
@@ -171,6 +176,7 @@ import os, sys
 sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(Path(__file__).parent)!r})
 os.environ[{CRASH_FLAG!r}] = "sleep"
 import test_global_process as t
+t.REGISTRY[t.CrashingGlobal.name] = t.CrashingGlobal
 panel = t.weekly_panel(n=3)
 t.run_global_models(t.backtest_for(panel), [t.CrashingGlobal.name], panel, t.LEVELS, 0, {{}}, [])
 """
