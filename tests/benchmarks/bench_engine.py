@@ -334,12 +334,14 @@ def global_memory(n: int, length: int, names, horizon: int = 90, folds: int = 2)
     cuts = fold_cuts(folds, horizon)
     actual, scale = fold_actuals(panel, cuts, horizon)
     bt, log = Backtest(cuts, horizon, actual, scale), []
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(f"  global models {', '.join(names)} on {n:,} x {length} ...", file=sys.stderr, flush=True)
     started = time.perf_counter()
     run_global_models(bt, list(names), panel, (80, 95), 0, {}, log)
     return {"n": n, "length": length, "seconds": time.perf_counter() - started,
             "global_peak_rss_mb": getattr(bt, "global_peak_rss_mb", None),
             "parent_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+            "parent_before_mb": before,
             "models": {m: {"seconds": bt.seconds.get(m), "ok": m in bt.final,
                            "finite": bool(np.isfinite(bt.final[m]).all()) if m in bt.final else False}
                        for m in names},
@@ -351,7 +353,8 @@ def print_global_memory(r: dict) -> None:
     peak = r.get("global_peak_rss_mb")
     print(f"    global child peak RSS {fmt(peak, 'f1')} MiB (target <= 1,536: "
           f"{verdict(peak <= 1536 if peak is not None else None)}); the calling process (panel + outputs) "
-          f"{fmt(r['parent_peak_rss_mb'], 'f1')} MiB; wall {fmt(r['seconds'], 'f1')} s")
+          f"{fmt(r['parent_peak_rss_mb'], 'f1')} MiB ({fmt(r['parent_before_mb'], 'f1')} MiB before the global models); "
+          f"wall {fmt(r['seconds'], 'f1')} s")
     for m, info in r["models"].items():
         print(f"    {m}: {'ok' if info['ok'] else 'FAILED'}, {fmt(info['seconds'], 'f1')} s, "
               f"finite forecasts for every series: {info['finite']}")

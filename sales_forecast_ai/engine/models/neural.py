@@ -36,7 +36,7 @@ from .neural_architectures import build_network
 _logger = logging.getLogger(__name__)
 _RMSE_TRAIN_SAMPLE = 10_000
 BUILD_CHUNK = 2048
-SERIES_CHUNK = 5000  # series per block of ChunkedPanelWindows on bigger panels
+SERIES_CHUNK = 2000  # series per block of ChunkedPanelWindows on bigger panels (~60 MB a block at 730 days)
 
 
 class GlobalNetwork(Forecaster):
