@@ -62,6 +62,7 @@ CHILD_MODULE = "sales_forecast_ai.engine.global_process"
 FD_ENV = "SALES_FORECAST_GLOBAL_FD"
 POLL_SECONDS = 1.0
 KILL_WAIT_SECONDS = 10.0
+DIR_PREFIX = "sfai-global-"
 # Keras imports scikit-learn for its wrappers when it can (58 MB resident measured here, 627 -> 569 MB
 # after importing TensorFlow); no global model uses it, and Keras carries on without it.
 NOT_IN_CHILD = ("sklearn",)
@@ -112,7 +113,8 @@ def _run_child(bt, names, panel, levels, seed, model_params, log, tick, refit_fi
     """One child for ``names``; returns the names still to run after a crash (a fresh child runs them)."""
     from .job import child_env
 
-    tmp = tempfile.mkdtemp(prefix="sfai-global-")
+    _sweep_stale_dirs(tempfile.gettempdir())
+    tmp = tempfile.mkdtemp(prefix=f"{DIR_PREFIX}{os.getpid()}-")
     child, read_fd = None, None
     try:
         _write_input(tmp, names, panel, bt, levels, seed, model_params, refit_final)
@@ -168,6 +170,30 @@ def _run_child(bt, names, panel, levels, seed, model_params, log, tick, refit_fi
         if child is not None and child.poll() is None:
             _kill(child)  # cancelled, or the parent failed: no training left behind
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _sweep_stale_dirs(root: str) -> list:
+    """Remove the work directories left by a caller that was killed outright (SIGKILL: no ``finally``),
+    e.g. a 146 MB panel at 50,000 series; only ours (same user) and only when their pid is gone."""
+    removed = []
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(DIR_PREFIX):
+            continue
+        try:
+            pid = int(entry.name[len(DIR_PREFIX):].split("-", 1)[0])
+            if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+            os.kill(pid, 0)
+        except ProcessLookupError:  # its process is gone: nobody will read or remove it
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.path)
+        except (ValueError, OSError):  # not one of ours, or its process lives (maybe under another user)
+            continue
+    return removed
 
 
 def _messages(fd: int, child):

@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -193,6 +194,8 @@ t.run_global_models(t.backtest_for(panel), [t.CrashingGlobal.name], panel, t.LEV
         parent.kill()
         parent.wait(10)
         child.wait(10)  # raises TimeoutExpired if it outlived its parent
+        swept = global_process._sweep_stale_dirs(tempfile.gettempdir())  # what the killed parent left
+        assert any(f"{global_process.DIR_PREFIX}{parent.pid}-" in path for path in swept), swept
     finally:
         if parent.poll() is None:
             parent.kill()
@@ -335,3 +338,16 @@ def test_a_network_trained_by_blocks_of_series_gives_the_same_forecast(monkeypat
     assert isinstance(model._windows(panel), neural.ChunkedPanelWindows)
     np.testing.assert_array_equal(whole.mean, blocks.mean)
     np.testing.assert_array_equal(whole.intervals[95][1], blocks.intervals[95][1])
+
+
+def test_work_directories_of_killed_callers_are_swept(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f"{global_process.DIR_PREFIX}{dead.pid}-abc"
+    live = tmp_path / f"{global_process.DIR_PREFIX}{os.getpid()}-def"
+    other = tmp_path / "sfai-global-notapid"
+    for d in (stale, live, other):
+        d.mkdir()
+        (d / "values.npy").write_bytes(b"x")
+    assert global_process._sweep_stale_dirs(str(tmp_path)) == [str(stale)]
+    assert not stale.exists() and live.exists() and other.exists()
