@@ -351,3 +351,31 @@ def test_work_directories_of_killed_callers_are_swept(tmp_path):
         (d / "values.npy").write_bytes(b"x")
     assert global_process._sweep_stale_dirs(str(tmp_path)) == [str(stale)]
     assert not stale.exists() and live.exists() and other.exists()
+
+
+def test_cancelling_the_real_job_kills_its_global_child(tmp_path):
+    """As the Odoo cron cancels a run: SIGTERM to the job (signal_job) while its network trains in the
+    global child; the job ends 'cancelled' and leaves no process behind."""
+    from sales_forecast_ai.engine import job
+
+    panel = weekly_panel(n=4, length=200)
+    slow = dict(TINY, epochs=500, patience=500, max_windows=2000)  # long enough to be caught training
+    job.write_input(str(tmp_path), panel, horizon=7, folds=1, models=["naive", "mlp"], model_params={"mlp": slow})
+    child = job.spawn(str(tmp_path), threads=1)
+    try:
+        proc, kids = psutil.Process(child.pid), []
+        for _ in range(1200):
+            kids = [p for p in proc.children() if global_process.CHILD_MODULE in " ".join(p.cmdline())]
+            if kids or child.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert kids, job.tail(str(tmp_path / job.LOG_FILE))
+        time.sleep(1.0)
+        assert job.signal_job(child.pid, str(tmp_path))
+        assert child.wait(timeout=60) == job.EXIT_CANCELLED
+        assert job.read_status(str(tmp_path))["state"] == "cancelled"
+        kids[0].wait(10)  # gone, and reaped by the job
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
