@@ -396,7 +396,7 @@ def _summary(name: str, model) -> dict | None:
 def _write_json(path: str, obj) -> None:
     tmp = f"{path}.tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(obj, fh)
+        json.dump(obj, fh, default=str)  # a key part JSON cannot hold (a numpy int) stays a distinct key
     os.replace(tmp, path)
 
 
