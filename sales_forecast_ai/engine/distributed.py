@@ -46,6 +46,7 @@ import time
 import uuid
 
 from .backtest import Backtest, fold_actuals, fold_cuts, fold_levels, run_model
+from .global_process import run_global_models
 from .metrics import add_sums, empty_sums, pooled_from_sums
 from .models import REGISTRY
 from .panel import Panel
@@ -138,10 +139,8 @@ def _run_globals(panel: Panel, names, horizon: int, folds: int, step, levels, se
     """The global models, once, on the whole panel; (model_outputs, log lines)."""
     clean, bt = _backtest_frame(panel, horizon, folds, step)
     log = []
-    # The lead replaces this loop by the gproc lane's one call, which runs them in their own lean process:
-    # global_process.run_global_models(bt, names, clean, levels, seed, model_params, log, tick, refit_final)
-    for name in names:
-        run_model(bt, name, clean, levels, seed, (model_params or {}).get(name), log, tick, refit_final)
+    # In their own lean process, so TensorFlow's memory never enters the driver.
+    run_global_models(bt, names, clean, levels, seed, model_params or {}, log, tick, refit_final)
     return model_outputs(bt, names), log
 
 

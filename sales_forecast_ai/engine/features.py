@@ -152,11 +152,12 @@ class PanelWindows:
     """Windows of one panel for a network with look-back ``window`` and ``horizon`` outputs."""
 
     def __init__(self, values, end, freq: str = "D", country: str | None = None, window: int = 28,
-                 horizon: int = 30):
+                 horizon: int = 30, n_obs: int | None = None):
         self.freq, self.window, self.horizon = freq, int(window), int(horizon)
         self.lag, self.half = YEAR_LAG[freq], YEAR_HALF_WIDTH[freq]
         self.lengths = np.array([len(v) for v in values], dtype=int)
-        self.n_obs = int(self.lengths.max()) if len(values) else 0
+        # n_obs: columns of the common calendar (a block of a bigger panel passes the panel's own)
+        self.n_obs = int(n_obs) if n_obs is not None else (int(self.lengths.max()) if len(values) else 0)
         self.pad = self.window + self.lag + self.half
         width = self.pad + self.n_obs + self.horizon
         self.Y = np.full((len(values), width), np.nan)
@@ -173,7 +174,8 @@ class PanelWindows:
         self.cal_static, self.cal_holiday = cal[:, :-1], cal[:, -1]
         known = np.where(np.isfinite(self.Y), self.Y, 0.0)
         self._csum = np.cumsum(known, axis=1)
-        self._ccount = np.cumsum(np.isfinite(self.Y), axis=1)
+        # Observations known up to a column: every column from ``first`` to ``last`` holds one, so the
+        # count is arithmetic (a cumulative count matrix cost as much memory as Y itself).
 
     @property
     def fut_dim(self) -> int:
@@ -193,6 +195,18 @@ class PanelWindows:
         hi = np.full(len(lo), latest - self.horizon)
         return lo, hi
 
+    def sample_candidates(self, lo: np.ndarray, hi: np.ndarray, k: int, rng: np.random.Generator):
+        """``sample(*candidates(lo, hi), k, rng)`` -- the same draws -- without listing every candidate
+        first (50,000 series x 600 origins would be 30 million pairs)."""
+        counts = np.maximum(hi - lo + 1, 0)
+        total = int(counts.sum())
+        if total <= k:
+            return self.candidates(lo, hi)
+        pick = np.sort(rng.choice(total, size=k, replace=False))
+        ends = np.cumsum(counts)
+        rows = np.searchsorted(ends, pick, side="right")
+        return rows, lo[rows] + (pick - (ends[rows] - counts[rows]))
+
     def sample(self, rows, origins, k: int, rng: np.random.Generator):
         """At most ``k`` of the given windows, uniformly without replacement, in stable order."""
         if len(rows) <= k:
@@ -211,7 +225,7 @@ class PanelWindows:
         L, h = self.window, self.horizon
         r = rows[:, None]
         inp = self.Y[r, c[:, None] + np.arange(-L + 1, 1)]
-        count = self._ccount[rows, c]
+        count = np.maximum(np.minimum(c, self.last) - self.first[rows] + 1, 0)
         hist = np.divide(self._csum[rows, c], count, out=np.zeros(len(c)), where=count > 0)
         scale = window_scale(inp, hist)
         ok = scale > 0
@@ -246,6 +260,46 @@ class PanelWindows:
         return np.where(n > 0, mean, np.nan)
 
 
+class ChunkedPanelWindows(PanelWindows):
+    """The windows of a big panel, built ``chunk`` series at a time: the same windows row for row as
+    PanelWindows, without its (n x calendar) matrices for every series at once -- at 50,000 series x
+    730 days they are ~1 GB each. Only one block of series is held at a time (the last one built)."""
+
+    def __init__(self, values, end, freq: str = "D", country: str | None = None, window: int = 28,
+                 horizon: int = 30, chunk: int = 5000):
+        self.values, self.end, self.country, self.chunk = values, end, country, max(int(chunk), 1)
+        self.freq, self.window, self.horizon = freq, int(window), int(horizon)
+        self.lag, self.half = YEAR_LAG[freq], YEAR_HALF_WIDTH[freq]
+        self.lengths = np.array([len(v) for v in values], dtype=int)
+        self.n_obs = int(self.lengths.max()) if len(values) else 0
+        self.pad = self.window + self.lag + self.half
+        self.last = self.pad + self.n_obs - 1
+        self.first = self.last - self.lengths + 1
+        self._held = (None, None)  # (block index, its PanelWindows)
+
+    def _block(self, b: int) -> PanelWindows:
+        if self._held[0] != b:
+            self._held = (None, None)  # the previous block goes before the next one is built
+            lo = b * self.chunk
+            self._held = (b, PanelWindows(self.values[lo:lo + self.chunk], self.end, self.freq, self.country,
+                                          self.window, self.horizon, n_obs=self.n_obs))
+        return self._held[1]
+
+    def build(self, rows, origins, with_target: bool = False) -> Windows:
+        rows, c = np.asarray(rows, dtype=int), np.asarray(origins, dtype=int)
+        blocks = rows // self.chunk
+        out = None
+        for b in (np.unique(blocks) if len(rows) else [0]):
+            idx = np.flatnonzero(blocks == b)
+            part = self._block(int(b)).build(rows[idx] - b * self.chunk, c[idx], with_target)
+            if out is None:
+                out = {f: np.empty((len(rows),) + a.shape[1:], a.dtype)
+                       for f in ("seq", "fut", "scale", "target") for a in [getattr(part, f)] if a is not None}
+            for f, a in out.items():
+                a[idx] = getattr(part, f)
+        return Windows(out["seq"], out["fut"], out["scale"], rows, c, out.get("target"))
+
+
 def training_split(pw: PanelWindows, rng: np.random.Generator, max_windows: int, val_origins: int):
     """Time-based split: the last ``val_origins`` origins of each series validate, older ones train.
 
@@ -255,18 +309,21 @@ def training_split(pw: PanelWindows, rng: np.random.Generator, max_windows: int,
     Without room for a validation split everything trains (then there is no early stopping).
     Returns (train_rows, train_origins, val_rows, val_origins).
     """
+    def size(lo, hi):
+        return int(np.maximum(hi - lo + 1, 0).sum())
+
+    none = (np.zeros(0, int), np.zeros(0, int))
     for min_obs in (pw.window, 1):
         v_lo, v_hi = pw.origin_bounds(min_obs, pw.last)
         v_lo = np.maximum(v_lo, pw.last - pw.horizon - val_origins + 1)
         t_lo, t_hi = pw.origin_bounds(min_obs, pw.last - pw.horizon - val_origins + 1)
-        tr = pw.candidates(t_lo, t_hi)
-        va = pw.candidates(v_lo, v_hi)
-        if len(tr[0]) == 0 or len(va[0]) == 0:
-            tr, va = pw.candidates(*pw.origin_bounds(min_obs, pw.last)), (np.zeros(0, int), np.zeros(0, int))
-        if len(tr[0]):
+        tr, va = (t_lo, t_hi), (v_lo, v_hi)
+        if size(*tr) == 0 or size(*va) == 0:
+            tr, va = pw.origin_bounds(min_obs, pw.last), None
+        if size(*tr):
             break
-    tr = pw.sample(*tr, max_windows, rng)
-    va = pw.sample(*va, max(max_windows // 4, 1), rng)
+    tr = pw.sample_candidates(*tr, max_windows, rng)
+    va = pw.sample_candidates(*va, max(max_windows // 4, 1), rng) if va is not None else none
     return tr[0], tr[1], va[0], va[1]
 
 

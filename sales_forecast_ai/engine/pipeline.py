@@ -30,6 +30,7 @@ import time
 import numpy as np
 
 from .backtest import Backtest, fold_actuals, fold_cuts, fold_levels, run_model
+from .global_process import run_global_models
 from .insights import totals
 from .intervals import calibrate, holdout_coverage, interval_group, level_factor, recent_level
 from .metrics import empty_sums, lower_is_better, mase_scale, pooled_from_sums, pooled_scores, pooled_sums, scores
@@ -244,13 +245,21 @@ def run_forecast(panel: Panel, horizon: int, *, levels=(80, 95), folds: int = 2,
         notify("backtest", done[0] / units, f"{name}: origin {k}/{total}")
 
     precomputed = precomputed or {}
+    global_names = [m for m in runnable if REGISTRY[m].is_global and m not in precomputed]
     for name in runnable:
         if name in precomputed:
             _use_outputs(bt, name, precomputed[name], len(clean))
+        elif name in global_names:
+            continue
         else:
             notify("backtest", done[0] / units, f"{name}: starting")
             run_model(bt, name, clean, levels, seed, model_params.get(name), log, tick, refit_final)
         timings[f"model {name}"] = round(bt.seconds.get(name, 0.0), 3)
+    if global_names:  # all in one child process, so TensorFlow never enters this one
+        notify("backtest", done[0] / units, f"{', '.join(global_names)}: starting")
+        run_global_models(bt, global_names, clean, levels, seed, model_params, log, tick, refit_final)
+        for name in global_names:
+            timings[f"model {name}"] = round(bt.seconds.get(name, 0.0), 3)
     if ENSEMBLE in names:
         options = model_params.get(ENSEMBLE, {})
         unknown = set(options) - {"how", "size"}

@@ -199,7 +199,12 @@ def test_champion_failing_at_the_end_hands_over_to_the_next(fakes):
     assert any(f"{FailsOn999.name} failed at the final origin" in line for line in result.log)
 
 
-def test_a_global_model_trains_once_for_the_backtest_and_refits_for_the_final_forecast(fakes):
+def test_a_global_model_trains_once_for_the_backtest_and_refits_for_the_final_forecast(fakes, monkeypatch):
+    # In-process, so the calls are counted here (the pipeline runs global models in a child process).
+    from functools import partial
+
+    from sales_forecast_ai.engine import pipeline
+    monkeypatch.setattr(pipeline, "run_global_models", partial(pipeline.run_global_models, isolate=False))
     result = run_forecast(regular_panel(3, 120), 7, folds=3, models=["naive", CountingGlobal.name])
     # fit at the earliest origin, forward at the 2 later ones, refit (= fit here) on the full history
     assert (CountingGlobal.fits, CountingGlobal.forwards) == (2, 2)

@@ -30,8 +30,8 @@ from typing import Sequence
 
 import numpy as np
 
-from ..features import (DEFAULT_HORIZON, DEFAULT_WINDOW, SEQ_CHANNELS, VAL_ORIGINS, PanelWindows,
-                        Windows, future_dim, target_cap, training_split)
+from ..features import (DEFAULT_HORIZON, DEFAULT_WINDOW, SEQ_CHANNELS, VAL_ORIGINS, ChunkedPanelWindows,
+                        PanelWindows, Windows, future_dim, target_cap, training_split)
 from ..panel import Panel
 from .base import Forecast, Forecaster, register, z_value
 from .neural_architectures import build_network
@@ -40,6 +40,7 @@ from .unseen_inputs import mask_unseen, seen_columns
 _logger = logging.getLogger(__name__)
 _RMSE_TRAIN_SAMPLE = 10_000
 BUILD_CHUNK = 2048
+SERIES_CHUNK = 2000  # series per block of ChunkedPanelWindows on bigger panels (~60 MB a block at 730 days)
 
 
 class GlobalNetwork(Forecaster):
@@ -80,6 +81,7 @@ class GlobalNetwork(Forecaster):
     # -- training -----------------------------------------------------------------------------
     def fit(self, panel: Panel) -> "GlobalNetwork":
         started = time.perf_counter()
+        self._keras()  # TensorFlow's import peak (~570 MB) first, not on top of the training windows
         self._panel = panel
         self.freq_ = panel.freq
         self.horizon_ = int(self.horizon or DEFAULT_HORIZON[panel.freq])
@@ -213,7 +215,7 @@ class GlobalNetwork(Forecaster):
         return self
 
     def _condition(self, panel: Panel, pw: PanelWindows):
-        self._last = mask_unseen(pw.build(*pw.last_origins()), self.seen_)
+        self._last = mask_unseen(_build(pw, *pw.last_origins(), with_target=False), self.seen_)
         self._sigma_now = np.array([self._series_sigma.get(k, self._pooled_sigma) for k in panel.keys])
 
     def predict(self, h: int, level: Sequence[int] = ()) -> Forecast:
@@ -262,6 +264,9 @@ class GlobalNetwork(Forecaster):
         return tf_modules(self.threads)
 
     def _windows(self, panel: Panel) -> PanelWindows:
+        if len(panel) > SERIES_CHUNK:  # the same windows, one block of series in memory at a time
+            return ChunkedPanelWindows(panel.values, panel.end, panel.freq, panel.country, self.window_,
+                                       self.horizon_, chunk=SERIES_CHUNK)
         return PanelWindows(panel.values, panel.end, panel.freq, panel.country, self.window_, self.horizon_)
 
     def _run(self, seq, fut) -> np.ndarray:
@@ -286,18 +291,20 @@ def architecture_params(arch: str, freq: str = "D", horizon: int | None = None, 
     return int(model.count_params())
 
 
-def _build(pw: PanelWindows, rows, origins) -> Windows:
-    """``pw.build(rows, origins, with_target=True)`` chunk by chunk into preallocated arrays, so the
-    temporaries stay those of one chunk and the result is never held twice (parts + concatenation)."""
+def _build(pw: PanelWindows, rows, origins, with_target: bool = True) -> Windows:
+    """``pw.build(rows, origins, with_target)`` chunk by chunk into preallocated arrays, so the
+    temporaries stay those of one chunk and the result is never held twice (parts + concatenation).
+    Conditioning 50,000 series at once took ~750 MB of "last year" temporaries for h = 90."""
     rows, origins = np.asarray(rows, dtype=int), np.asarray(origins, dtype=int)
     if len(rows) <= BUILD_CHUNK:
-        return pw.build(rows, origins, with_target=True)
+        return pw.build(rows, origins, with_target=with_target)
     out = None
+    fields = ("seq", "fut", "scale", "rows", "origins") + (("target",) if with_target else ())
     for i in range(0, len(rows), BUILD_CHUNK):
-        part = pw.build(rows[i:i + BUILD_CHUNK], origins[i:i + BUILD_CHUNK], with_target=True)
+        part = pw.build(rows[i:i + BUILD_CHUNK], origins[i:i + BUILD_CHUNK], with_target=with_target)
         if out is None:
             out = {f: np.empty((len(rows),) + getattr(part, f).shape[1:], getattr(part, f).dtype)
-                   for f in ("seq", "fut", "scale", "rows", "origins", "target")}
+                   for f in fields}
         for f, a in out.items():
             a[i:i + len(part)] = getattr(part, f)
     return Windows(**out)
@@ -332,7 +339,7 @@ def _extend(panel: Panel, block: np.ndarray) -> Panel:
 
 def _last_windows(net: GlobalNetwork, panel: Panel):
     pw = net._windows(panel)
-    return mask_unseen(pw.build(*pw.last_origins()), net.seen_)
+    return mask_unseen(_build(pw, *pw.last_origins(), with_target=False), net.seen_)
 
 
 @register

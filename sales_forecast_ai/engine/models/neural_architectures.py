@@ -66,7 +66,41 @@ def tf_modules(threads: int = 2):
             pass
         tf.config.experimental.enable_op_determinism()
         _configured = True
+        _page_out_import_code(os.path.dirname(tf.__file__))
     return tf, keras
+
+
+def _page_out_import_code(directory: str) -> int:
+    """Unmap the pages of TensorFlow's libraries that only its import touched; returns the bytes advised.
+
+    Importing TensorFlow maps and reads ~350 MB of its shared libraries (kernel and op registrations)
+    and they stay in the process' resident set, while training the four networks afterwards touches
+    only ~50 MB of them again (measured: file-backed RSS 348 MB -> ~60 MB, ~115 MB after the four
+    networks). ``MADV_DONTNEED`` drops them from this process only: they stay in the page cache, and a
+    page used later is mapped again on its first access (a minor fault). Only mappings of the
+    package's files that are read-only AND still hold no private copy of a page (``Anonymous: 0``)
+    are advised: a relocated (RELRO) page would revert to the file's content."""
+    try:
+        import ctypes
+        import ctypes.util
+
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        advised, current = 0, None
+        with open("/proc/self/smaps", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                head = line.split(maxsplit=5)
+                if "-" in head[0] and len(head) >= 5 and ":" not in head[0]:  # a mapping's first line
+                    path = head[5].strip() if len(head) == 6 else ""
+                    lo, hi = (int(x, 16) for x in head[0].split("-"))
+                    current = (lo, hi) if "w" not in head[1] and path.startswith(directory) else None
+                elif current and head[0] == "Anonymous:":
+                    if head[1] == "0" and libc.madvise(current[0], current[1] - current[0], 4) == 0:
+                        advised += current[1] - current[0]  # MADV_DONTNEED
+                    current = None
+        return advised
+    except (OSError, AttributeError, ValueError, IndexError):  # not Linux: nothing unmapped
+        return 0
 
 
 def lstm_chunk(window: int) -> int:
