@@ -47,7 +47,7 @@ _PHASES = {"prepare": (0.0, 0.02), "backtest": (0.02, 0.92), "score": (0.92, 0.9
            "select": (0.97, 1.0)}
 
 
-_FAMILY_ORDER = {"baseline": 0, "intermittent": 1, "statistical": 2, "neural": 3, "ensemble": 4}
+_FAMILY_ORDER = {"baseline": 0, "intermittent": 1, "statistical": 2, "gbm": 3, "neural": 4, "ensemble": 5}
 
 
 def default_models() -> list:

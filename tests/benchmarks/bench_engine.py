@@ -22,6 +22,10 @@ the engine's cost with 250 / 1,000 / 4,000 synthetic series, (d) ``--memory``: t
 child (``python -m sales_forecast_ai.engine.job``, as the Odoo cron starts it, Odoo's defaults:
 horizon 90, 2 folds, every model) on an 81-series panel (the demo's size) and on 2,000 x 730 days;
 the child reports its own peak RSS (ru_maxrss) in status.json.
+``--gbm`` (issue 12): per data set, side by side on the held-out tail, the LightGBM candidate alone
+(a run of that one model: its forecast with the pipeline's conformal 95% band), the champion of the
+pool without it and with it, AutoETS and SeasonalNaive; ``--pool`` sets the pool (default: every
+registered model; e.g. ``--pool no-networks`` leaves the four networks out to keep it short).
 """
 from __future__ import annotations
 
@@ -50,7 +54,7 @@ TARGET_BIAS = 0.10
 
 # -- running the sides ---------------------------------------------------------------------------
 def run_side(side: str, ds_path: Path, tmp: Path, opts: dict) -> tuple[dict, dict]:
-    out = tmp / f"{side}-{ds_path.stem}.npz"
+    out = tmp / f"{side}{opts.get('label', '').replace(' ', '_')}-{ds_path.stem}.npz"
     cmd = [sys.executable, str(HERE / "bench_workers.py"), side, str(ds_path), str(out), json.dumps(opts)]
     print(f"  running {side} ...", file=sys.stderr, flush=True)
     started = time.perf_counter()
@@ -218,6 +222,62 @@ def print_scaling(rows: list) -> None:
         print(f"    {n1 / n0:.0f}x the series took {t1 / t0:.1f}x the time (linear would be {n1 / n0:.0f}x)")
 
 
+# -- issue 12: the LightGBM candidate -----------------------------------------------------------
+def gbm_pool(spec: str) -> list:
+    """The champion's pool: every registered model, or without the networks (``no-networks``)."""
+    from sales_forecast_ai.engine.pipeline import default_models
+    from sales_forecast_ai.engine.models import REGISTRY
+
+    names = [m for m in default_models() if m != "lightgbm"]
+    if spec == "no-networks":
+        return [m for m in names if REGISTRY[m].family != "neural"]
+    if spec and spec != "all":
+        return [m.strip() for m in spec.split(",") if m.strip() and m.strip() != "lightgbm"]
+    return names
+
+
+def compare_gbm(ds: data.Dataset, tmp: Path, opts: dict, pool: list, statsforecast: bool = True) -> dict:
+    path = tmp / f"{ds.name.split()[0]}-{len(ds.keys)}.npz"
+    ds.save(path)
+    print(f"\n== {ds.name}: {len(ds.keys):,} series, horizon {ds.horizon} (LightGBM) ==", file=sys.stderr, flush=True)
+    row = {"name": ds.name, "n": len(ds.keys), "horizon": ds.horizon, "sides": {}}
+    variants = (("lightgbm", ["lightgbm"]), ("champion without lightgbm", pool),
+                ("champion with lightgbm", pool + ["lightgbm"]))
+    for label, models in variants:
+        fc, info = run_side("engine", path, tmp, dict(opts, models=models, label=label))
+        row["sides"][label] = {"info": info, "scores": {n: score(ds, *t) for n, t in fc.items()}.get(label, {})}
+    if statsforecast:
+        fc, info = run_side("statsforecast", path, tmp, opts)
+        for label in ("AutoETS", "SeasonalNaive"):
+            row["sides"][label] = {"info": info, "scores": score(ds, *fc[label]) if label in fc else {}}
+    return row
+
+
+def print_gbm(row: dict) -> None:
+    print(f"\n### LightGBM candidate — {row['name']}, {row['n']:,} series, last {row['horizon']} days held out")
+    w = "{:<28}{:>8}{:>8}{:>9}{:>10}{:>10}{:>10}{:>10}"
+    print(w.format("", "MASE", "WAPE", "bias", "cov95", "bt cov95", "wall s", "RSS MiB"))
+    for label, side in row["sides"].items():
+        sc, info = side["scores"], side["info"]
+        bt = None
+        if label == "lightgbm":
+            bt = (info.get("pooled") or {}).get("lightgbm", {}).get("coverage_95")
+        elif label.startswith("champion"):
+            bt = info.get("backtest_coverage95")
+        wall = info.get("walls", {}).get(label) if "walls" in info else info.get("wall")
+        print(w.format(label, fmt(sc.get("mase")), fmt(sc.get("wape")), fmt(sc.get("bias"), "pct"),
+                       fmt(sc.get("coverage95"), "pct"), fmt(bt, "pct"), fmt(wall, "f1"),
+                       fmt(info.get("peak_rss"), "mib") if "walls" not in info else "-"))
+    with_info = row["sides"].get("champion with lightgbm", {}).get("info", {})
+    if with_info.get("champions"):
+        champs = ", ".join(f"{k} {v}" for k, v in sorted(with_info["champions"].items(), key=lambda kv: -kv[1]))
+        print(f"    champions with lightgbm: {champs}")
+    lgb_pooled = (with_info.get("pooled") or {}).get("lightgbm", {})
+    if lgb_pooled:
+        print(f"    lightgbm in the run: backtest MASE {fmt(lgb_pooled.get('mase'))}, "
+              f"{fmt(lgb_pooled.get('seconds'), 'f1')} s, {fmt(lgb_pooled.get('n_params'), 'int')} leaves")
+
+
 # -- (d) memory of the real job child ----------------------------------------------------------
 TARGET_CHILD_RSS = {81: 700.0, 2000: 1024.0}  # MiB
 
@@ -276,6 +336,8 @@ def main(argv=None) -> int:
     ap.add_argument("--refit", action="store_true", help="also run the engine without the final refit")
     ap.add_argument("--memory", action="store_true", help="section (d): peak RSS of the real job child")
     ap.add_argument("--memory-sizes", default="81,2000", help="series counts of section (d) (x 730 days)")
+    ap.add_argument("--gbm", action="store_true", help="the LightGBM candidate vs the champion without/with it")
+    ap.add_argument("--pool", default="all", help="--gbm champion pool: all, no-networks or a list of models")
     args = ap.parse_args(argv)
     sections = {s.strip() for s in args.sections.split(",")}
     if args.memory:
@@ -292,6 +354,8 @@ def main(argv=None) -> int:
         sides += ("engine_norefit",)
     opts = {"sf_jobs": args.sf_jobs, "folds": args.folds, "verbose": args.verbose}
     data_dir = Path(args.data_dir)
+    if args.gbm:
+        return main_gbm(args, sections, n_syn, store_items, top, opts, data_dir)
     rows, scale_rows = [], {}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="sfai-bench-") as tmp:
@@ -321,6 +385,27 @@ def main(argv=None) -> int:
     if "scaling" in sections:
         print_scaling([scale_rows[n] for n in sorted(scaling) if n in scale_rows])
     print(f"\n(total benchmark time {time.perf_counter() - started:.0f} s)")
+    return 0
+
+
+def main_gbm(args, sections, n_syn, store_items, top, opts, data_dir) -> int:
+    pool, started, rows = gbm_pool(args.pool), time.perf_counter(), []
+    loaders = []
+    if "synthetic" in sections:
+        loaders.append(lambda: data.synthetic(n_syn, args.horizon))
+    if "real" in sections:
+        loaders += [lambda: data.store_item(data_dir, args.horizon, store_items),
+                    lambda: data.online_retail(data_dir, args.horizon, top)]
+    with tempfile.TemporaryDirectory(prefix="sfai-bench-") as tmp:
+        for load in loaders:
+            try:
+                ds = load()
+            except FileNotFoundError as exc:
+                print(f"skipping a real data set: {exc}", file=sys.stderr)
+                continue
+            rows.append(compare_gbm(ds, Path(tmp), opts, pool, not args.no_statsforecast))
+            print_gbm(rows[-1])
+    print(f"\n(pool without lightgbm: {', '.join(pool)}; total {time.perf_counter() - started:.0f} s)")
     return 0
 
 
