@@ -272,7 +272,11 @@ def print_gbm(row: dict) -> None:
     if with_info.get("champions"):
         champs = ", ".join(f"{k} {v}" for k, v in sorted(with_info["champions"].items(), key=lambda kv: -kv[1]))
         print(f"    champions with lightgbm: {champs}")
-    lgb_pooled = (with_info.get("pooled") or {}).get("lightgbm", {})
+    pooled = with_info.get("pooled") or {}
+    if pooled:
+        print("    backtest MASE per model (run with lightgbm): " + ", ".join(
+            f"{m} {fmt(p.get('mase'))}" for m, p in sorted(pooled.items(), key=lambda kv: kv[1].get("mase") or 9e9)))
+    lgb_pooled = pooled.get("lightgbm", {})
     if lgb_pooled:
         print(f"    lightgbm in the run: backtest MASE {fmt(lgb_pooled.get('mase'))}, "
               f"{fmt(lgb_pooled.get('seconds'), 'f1')} s, {fmt(lgb_pooled.get('n_params'), 'int')} leaves")

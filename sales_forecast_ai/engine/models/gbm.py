@@ -95,8 +95,8 @@ class _Features:
 
     def names(self, cal_names) -> list:
         return (["step"] + [f"lag_{j}" for j in range(self.n_lags)] + [f"mean_{w}" for w in self.rolling]
-                + ["nonzero_share", "since_sale", "history", "same_season_last", "same_season_mean",
-                   "last_year", "log_level"] + [f"target_{c}" for c in cal_names])
+                + ["nonzero_share", "since_sale", "history", "log_level", "same_season_last", "same_season_mean",
+                   "last_year"] + [f"target_{c}" for c in cal_names])
 
     def build(self, fr: _Frame, rows, origins, steps) -> tuple[np.ndarray, np.ndarray]:
         """(m, F) float32 features and (m,) levels; NaN marks what is unknown (LightGBM's missing)."""
@@ -111,14 +111,18 @@ class _Features:
         return X, scale
 
     def _chunk(self, fr: _Frame, rows, c, k):
-        idx = c[:, None] - np.arange(self.look)[None, :]  # column 0 is the origin, then back in time
-        known = idx >= fr.first[rows][:, None]
-        W = fr.Y[rows[:, None], np.maximum(idx, 0)]
+        # The look-back is read once per (series, origin): a forecast has h rows per origin.
+        pair = rows.astype(np.int64) * (fr.Y.shape[1] + 1) + c
+        _, first, u = np.unique(pair, return_index=True, return_inverse=True)
+        ur, uc = rows[first], c[first]
+        idx = uc[:, None] - np.arange(self.look)[None, :]  # column 0 is the origin, then back in time
+        known = idx >= fr.first[ur][:, None]
+        W = fr.Y[ur[:, None], np.maximum(idx, 0)]
         W[~known] = np.nan
         recent, fallback = (_nanmean(W[:, :w]) for w in self.scale_windows)
         scale = np.where(recent > 0, recent, np.where(fallback > 0, fallback, 0.0))
         inv = np.divide(1.0, scale, out=np.zeros_like(scale), where=scale > 0)
-        cols = [np.minimum(k, self.step_cap)[:, None].astype(float), W[:, :self.n_lags] * inv[:, None]]
+        cols = [W[:, :self.n_lags] * inv[:, None]]
         cols += [(_nanmean(W[:, :w]) * inv)[:, None] for w in self.rolling]
         longest = W[:, :max(self.rolling)]
         with np.errstate(invalid="ignore"):
@@ -126,18 +130,18 @@ class _Features:
         sold = np.nan_to_num(W) > 0
         cols.append(np.where(sold.any(axis=1), sold.argmax(axis=1), self.look).astype(float)[:, None])
         cols.append(known.sum(axis=1).astype(float)[:, None])
+        cols.append(np.log1p(scale)[:, None])
+        static = np.hstack(cols)[u]
+        inv = inv[u]
         # The latest value at the target's position in the season (same weekday for days), and the
         # mean over the last seasons_back seasons: offsets s*ceil(k/s) - k + q*s back from the origin.
         off = (self.season * np.ceil(k / self.season) - k).astype(int)
-        same = np.stack([_take(W, off + q * self.season) for q in range(self.seasons_back)], axis=1)
-        cols.append((same[:, 0] * inv)[:, None])
-        cols.append((_nanmean(same) * inv)[:, None])
+        same = np.stack([_take(W, u, off + q * self.season) for q in range(self.seasons_back)], axis=1)
         # Same date last year, averaged over +-half periods, only where already observed at the origin.
-        ly = np.stack([_take(W, self.year_lag - k + d) for d in range(-self.half, self.half + 1)], axis=1)
-        cols.append((_nanmean(ly) * inv)[:, None])
-        cols.append(np.log1p(scale)[:, None])
-        cols.append(fr.cal[c + k])
-        return np.hstack(cols).astype(np.float32), scale
+        ly = np.stack([_take(W, u, self.year_lag - k + d) for d in range(-self.half, self.half + 1)], axis=1)
+        out = np.hstack([np.minimum(k, self.step_cap)[:, None], static, (same[:, 0] * inv)[:, None],
+                         (_nanmean(same) * inv)[:, None], (_nanmean(ly) * inv)[:, None], fr.cal[c + k]])
+        return out.astype(np.float32), scale[u]
 
 
 def _nanmean(a: np.ndarray) -> np.ndarray:
@@ -148,10 +152,10 @@ def _nanmean(a: np.ndarray) -> np.ndarray:
     return np.divide(s, n, out=np.full(s.shape, np.nan), where=n > 0)
 
 
-def _take(W: np.ndarray, offset: np.ndarray) -> np.ndarray:
-    """W[i, offset[i]], NaN where the offset is out of the look-back (negative: after the origin)."""
+def _take(W: np.ndarray, rows: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """W[rows[i], offset[i]], NaN where the offset is out of the look-back (negative: after the origin)."""
     ok = (offset >= 0) & (offset < W.shape[1])
-    out = W[np.arange(len(W)), np.clip(offset, 0, W.shape[1] - 1)].astype(float)
+    out = W[rows, np.clip(offset, 0, W.shape[1] - 1)].astype(float)
     return np.where(ok, out, np.nan)
 
 
@@ -190,13 +194,14 @@ class LightGBMForecaster(Forecaster):
     refit_per_origin = False  # trained once for the backtest, re-conditioned at later origins
 
     def __init__(self, season_length: int = 7, seed: int = 0, horizon: int | None = None,
-                 max_rows: int = 150_000, n_estimators: int = 300, learning_rate: float = 0.06,
+                 max_rows: int = 150_000, n_estimators: int = 500, min_rounds: int = 50, learning_rate: float = 0.06,
                  num_leaves: int = 31, min_data_in_leaf: int = 100, tweedie_power: float = 1.3,
                  patience: int = 25, val_origins: int | None = None, threads: int = 1, max_bin: int = 63,
                  **params):
         super().__init__(season_length=season_length, seed=seed, **params)
         self.horizon = horizon
         self.max_rows, self.n_estimators = int(max_rows), int(n_estimators)
+        self.min_rounds = max(1, min(int(min_rounds), self.n_estimators))
         self.learning_rate, self.num_leaves = float(learning_rate), int(num_leaves)
         self.min_data_in_leaf, self.tweedie_power = int(min_data_in_leaf), float(tweedie_power)
         self.patience, self.val_origins = int(patience), val_origins
@@ -282,8 +287,14 @@ class LightGBMForecaster(Forecaster):
             booster = lgb.train(params, data, num_boost_round=self.n_estimators, valid_sets=[valid],
                                 callbacks=[lgb.early_stopping(self.patience, verbose=False)])
             self.best_iteration = int(booster.best_iteration or booster.current_iteration())
+            if self.best_iteration < self.min_rounds:
+                # The validation days hold no public holiday, promotion or season change: stopping
+                # there would leave those untaught (a 20-to-1 holiday dip stopped at 2 rounds).
+                booster.free_dataset()
+                booster = lgb.train(params, data, num_boost_round=self.min_rounds)
+                self.best_iteration = self.min_rounds
         else:  # nothing held out: a fixed, smaller number of rounds
-            booster = lgb.train(params, data, num_boost_round=max(self.n_estimators // 3, 1))
+            booster = lgb.train(params, data, num_boost_round=max(self.n_estimators // 3, self.min_rounds))
             self.best_iteration = int(booster.current_iteration())
         booster.free_dataset()
         self.booster_ = booster
