@@ -151,3 +151,10 @@ def test_weekly_and_monthly_panels(freq, length):
     fc = model.predict(8, (95,))
     assert fc.mean.shape == (5, 8) and np.isfinite(fc.mean).all()
     assert np.allclose(fc.mean.mean(axis=1), [10 + 3 * i for i in range(5)], rtol=0.35)
+
+
+def test_without_the_lightgbm_package_a_run_leaves_it_out(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "lightgbm", None)  # import lightgbm now fails
+    result = run_forecast(regular_panel(3, 120), 7, models=["naive", "lightgbm"], folds=1)
+    assert any(line.startswith("lightgbm: failed") and "left out" in line for line in result.log), result.log
+    assert {s.champion for s in result.series} == {"naive"}
