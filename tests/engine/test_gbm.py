@@ -158,3 +158,11 @@ def test_without_the_lightgbm_package_a_run_leaves_it_out(monkeypatch):
     result = run_forecast(regular_panel(3, 120), 7, models=["naive", "lightgbm"], folds=1)
     assert any(line.startswith("lightgbm: failed") and "left out" in line for line in result.log), result.log
     assert {s.champion for s in result.series} == {"naive"}
+
+
+def test_labels_are_capped_only_when_asked():
+    panel = intermittent_panel(n=30, length=300, seed=2)
+    plain = make("lightgbm", horizon=H).fit(panel)
+    capped = make("lightgbm", horizon=H, target_quantile=0.9).fit(panel)
+    assert plain.target_cap_ == np.inf and np.isfinite(capped.target_cap_)
+    assert capped.predict(H).mean.sum() < plain.predict(H).mean.sum(), "spikes cut: totals lower"

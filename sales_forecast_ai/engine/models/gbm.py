@@ -18,7 +18,10 @@ itself is a feature, as log1p). A series that sold nothing in the last year is f
 
 Objective: Tweedie (log link, variance power 1.3): a point mass at zero plus a skewed positive
 part is what intermittent demand looks like, and the predicted mean keeps the totals a buyer
-orders from (a median-type loss would forecast zero for most slow movers).
+orders from (a median-type loss would forecast zero for most slow movers). Labels are not capped
+by default (``target_quantile=None``): capping wholesale spikes at their 99.5th percentile, as the
+networks do, cut the online shop's held-out WAPE from 0.883 to 0.838 but left its totals 15 %
+short (bias -15 % against -6 %).
 
 Cost: training rows are sampled uniformly (seeded) with a cap of ``max_rows`` (and a quarter of
 that for validation), and features are built in chunks, so memory is bounded by the panel
@@ -41,8 +44,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..features import (DEFAULT_HORIZON, VAL_ORIGINS, YEAR_HALF_WIDTH, YEAR_LAG, calendar_features,
-                        target_cap)
+from ..features import DEFAULT_HORIZON, MIN_TARGET_CAP, VAL_ORIGINS, YEAR_HALF_WIDTH, YEAR_LAG, calendar_features
 from ..panel import PANDAS_FREQ, Panel
 from .base import Forecast, Forecaster, _clean, register, z_value
 
@@ -196,6 +198,7 @@ class LightGBMForecaster(Forecaster):
     def __init__(self, season_length: int = 7, seed: int = 0, horizon: int | None = None,
                  max_rows: int = 150_000, n_estimators: int = 500, min_rounds: int = 50, learning_rate: float = 0.06,
                  num_leaves: int = 31, min_data_in_leaf: int = 100, tweedie_power: float = 1.3,
+                 target_quantile: float | None = None,
                  patience: int = 25, val_origins: int | None = None, threads: int = 1, max_bin: int = 63,
                  **params):
         super().__init__(season_length=season_length, seed=seed, **params)
@@ -204,6 +207,7 @@ class LightGBMForecaster(Forecaster):
         self.min_rounds = max(1, min(int(min_rounds), self.n_estimators))
         self.learning_rate, self.num_leaves = float(learning_rate), int(num_leaves)
         self.min_data_in_leaf, self.tweedie_power = int(min_data_in_leaf), float(tweedie_power)
+        self.target_quantile = target_quantile
         self.patience, self.val_origins = int(patience), val_origins
         self.threads, self.max_bin = max(1, min(int(threads), 2)), int(max_bin)
         self.booster_ = None
@@ -241,7 +245,8 @@ class LightGBMForecaster(Forecaster):
         if len(y) < MIN_TRAIN_ROWS or not (y > 0).any():
             self._fit_fallback(panel)
         else:
-            self.target_cap_ = target_cap(y)
+            self.target_cap_ = np.inf if self.target_quantile is None else \
+                max(MIN_TARGET_CAP, float(np.quantile(y, float(self.target_quantile))))
             capped_v = None if yv is None else np.minimum(yv, self.target_cap_)
             self._train(X, np.minimum(y, self.target_cap_), Xv, capped_v)
             self._errors(X, y, s, Xv, yv, sv, steps_v)
