@@ -166,3 +166,10 @@ def test_labels_are_capped_only_when_asked():
     capped = make("lightgbm", horizon=H, target_quantile=0.9).fit(panel)
     assert plain.target_cap_ == np.inf and np.isfinite(capped.target_cap_)
     assert capped.predict(H).mean.sum() < plain.predict(H).mean.sum(), "spikes cut: totals lower"
+
+
+def test_the_ensemble_may_take_it_as_a_member():
+    result = run_forecast(regular_panel(4, 200), 7, models=["theta", "lightgbm", "ensemble"], folds=2)
+    line = next(line for line in result.log if line.startswith("ensemble:"))
+    assert "lightgbm" in line and "theta" in line, line
+    assert np.isfinite(result.pooled["ensemble"]["mase"])
