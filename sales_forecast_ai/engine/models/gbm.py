@@ -24,12 +24,14 @@ networks do, cut the online shop's held-out WAPE from 0.883 to 0.838 but left it
 short (bias -15 % against -6 %).
 
 Cost: training rows are sampled uniformly (seeded) with a cap of ``max_rows`` (and a quarter of
-that for validation), and features are built in chunks, so memory is bounded by the panel
-matrix (float32, n x days) plus the sample, whatever the number of series. Trees use
-``threads`` (1 by default, at most 2: on a loaded 2-core host OpenMP's spinning threads made 100
-rounds on 150,000 rows take 27 s with 2 threads against 5 s with 1), ``deterministic=True`` and
-the seed: the same data, seed and threads give the same forecast. Early stopping on the last origins before the final horizon (time-based
-split, as for the networks).
+that for validation; 80,000 fit 2,000 series x 730 days in 2.4 s where 150,000 took 4.7 s, with
+the same held-out scores on the three benchmark data sets), and features are built in chunks, so
+memory is bounded by the panel matrix (float32, n x days) plus the sample, whatever the number of
+series. Trees use ``threads`` (1 by default, at most 2: on a loaded 2-core host OpenMP's
+spinning threads made 100 rounds on 150,000 rows take 27 s with 2 threads against 5 s with 1),
+``deterministic=True`` and the seed: the same data, seed and threads give the same forecast.
+Early stopping on the last origins before the final horizon (a time-based split, as for the
+networks), after at least ``min_rounds`` rounds.
 
 Backtest: fitted once at the earliest origin, ``forward()`` re-conditions it on newer data
 (features only, same trees), ``refit()`` trains it afresh on the full history for the final
@@ -196,7 +198,7 @@ class LightGBMForecaster(Forecaster):
     refit_per_origin = False  # trained once for the backtest, re-conditioned at later origins
 
     def __init__(self, season_length: int = 7, seed: int = 0, horizon: int | None = None,
-                 max_rows: int = 150_000, n_estimators: int = 500, min_rounds: int = 50, learning_rate: float = 0.06,
+                 max_rows: int = 80_000, n_estimators: int = 500, min_rounds: int = 50, learning_rate: float = 0.06,
                  num_leaves: int = 31, min_data_in_leaf: int = 100, tweedie_power: float = 1.3,
                  target_quantile: float | None = None,
                  patience: int = 25, val_origins: int | None = None, threads: int = 1, max_bin: int = 63,
