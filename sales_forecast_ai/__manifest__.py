@@ -51,6 +51,7 @@ baselines in a rolling-origin backtest; each product gets the model that wins.
         "views/sales_forecast_suggestion_views.xml",
         "views/res_config_settings_replenishment_views.xml",
         "views/res_config_settings_cluster_views.xml",
+        "views/sales_forecast_gbm_views.xml",
     ],
     "demo": [
         "data/sales_forecast_demo.xml",

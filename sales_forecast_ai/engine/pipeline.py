@@ -6,8 +6,8 @@
 1. Prepare: missing values count as no sale; each series gets its demand class.
 2. Backtest (``engine.backtest``): ``folds`` rolling origins ``step`` (default: horizon) apart,
    then the final forecast from the panel end, every model re-estimated on the full history.
-   The ensemble is the mean of the three statistical or neural models with the best pooled
-   backtest score.
+   The ensemble is the mean of the three statistical, LightGBM or neural models with the best
+   pooled backtest score.
 3. Score (``engine.metrics``) every model per series and pooled.
 4. Select (``engine.selection``): per series, the best ``metric`` among the models suited to
    its demand class, with a reason and a fallback chain.
@@ -48,7 +48,7 @@ _PHASES = {"prepare": (0.0, 0.02), "backtest": (0.02, 0.92), "score": (0.92, 0.9
            "select": (0.97, 1.0)}
 
 
-_FAMILY_ORDER = {"baseline": 0, "intermittent": 1, "statistical": 2, "neural": 3, "ensemble": 4}
+_FAMILY_ORDER = {"baseline": 0, "intermittent": 1, "statistical": 2, "gbm": 3, "neural": 4, "ensemble": 5}
 
 
 def default_models() -> list:

@@ -10,7 +10,7 @@ class SalesForecastRunScore(models.Model):
 
     run_id = fields.Many2one("sales.forecast.run", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="run_id.company_id", store=True, index=True)
-    family = fields.Char(help="baseline, statistical, intermittent or neural")
+    family = fields.Char(help="baseline, statistical, intermittent, gbm (LightGBM) or neural")
     n_params = fields.Integer("Parameters", aggregator="max",
                              help="Parameters of the network, or estimated per series for local models.")
     rmse_train = fields.Float("RMSE Train", digits=(16, 4), aggregator="avg")

@@ -31,3 +31,4 @@ from . import test_purchase_suggestion
 from . import test_purchase_suggestion_tour
 from . import test_settings_model_pool
 from . import test_forecast_cluster_setting
+from . import test_forecast_gbm

@@ -1,7 +1,8 @@
 """The two benchmarked sides, each run in its own process by bench_engine.py so that its peak
 memory is its own: ``python bench_workers.py engine|engine_norefit|statsforecast DATA.npz OUT.npz [options]``
 (engine_norefit: the final forecast rolled forward from the earliest backtest origin, as before
-the refit on the full history -- to measure what the refit changes).
+the refit on the full history -- to measure what the refit changes). Options ``models`` (the
+run's model pool; default every registered model) and ``label`` (the key of its forecasts).
 
 A side loads the prepared data set, forecasts the held-out horizon at the 95% level (the engine
 also at 80%), and writes point forecasts, 95% bounds, wall times and peak RSS to OUT.npz.
@@ -78,7 +79,8 @@ def run_engine(ds: Dataset, opts: dict) -> dict:
     panel = ds.panel()
     started = time.perf_counter()
     result = run_forecast(panel, ds.horizon, levels=(80, 95), folds=opts.get("folds", 2), seed=0,
-                          progress=StderrProgress(every=15.0), refit_final=opts.get("refit_final", True))
+                          models=opts.get("models"), progress=StderrProgress(every=15.0),
+                          refit_final=opts.get("refit_final", True))
     wall = time.perf_counter() - started
     by_key = {tuple(s.key): s for s in result.series}
     n, h = len(ds.keys), ds.horizon
@@ -103,7 +105,7 @@ def run_engine(ds: Dataset, opts: dict) -> dict:
             "backtest_coverage95": float(np.mean(backtest_cov)) if backtest_cov else None,
             "champion_scores": {k: _jsonable(v) for k, v in result.champion_scores.items()},
             "champion_scores_in_sample": {k: _jsonable(v) for k, v in result.champion_scores_in_sample.items()}}
-    label = "engine" if opts.get("refit_final", True) else "engine (no refit)"
+    label = opts.get("label") or ("engine" if opts.get("refit_final", True) else "engine (no refit)")
     return {label: (mean, lo, hi)}, info
 
 

@@ -15,7 +15,7 @@ from sales_forecast_ai.engine.panel import Panel
 H = 10
 LEVELS = (80, 95)
 EXPECTED = {"naive", "seasonal_naive", "moving_average", "linear_trend", "poly_trend", "ets", "theta", "harmonic",
-            "croston", "croston_sba", "tsb", "ensemble", "mlp", "cnn", "lstm", "cnn_lstm"}
+            "croston", "croston_sba", "tsb", "ensemble", "mlp", "cnn", "lstm", "cnn_lstm", "lightgbm"}
 TINY_NETWORK = dict(horizon=H, window=14, epochs=1, max_windows=200, units=8, lstm_units=4, filters=4,
                     kernel_size=3, batch_size=64)
 MODELS = sorted(REGISTRY)
@@ -44,7 +44,7 @@ def test_every_expected_model_is_registered():
     assert EXPECTED <= set(REGISTRY), EXPECTED - set(REGISTRY)
     for name, cls in REGISTRY.items():
         assert cls.name == name
-        assert cls.family in {"baseline", "statistical", "intermittent", "neural", "ensemble"}
+        assert cls.family in {"baseline", "statistical", "intermittent", "neural", "gbm", "ensemble"}
 
 
 @pytest.mark.parametrize("name", MODELS)

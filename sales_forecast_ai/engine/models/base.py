@@ -56,7 +56,7 @@ class Forecaster(ABC):
     """Base class. Subclasses set ``name`` and ``family`` and register with ``@register``."""
 
     name = "base"
-    family = "baseline"  # baseline | statistical | intermittent | neural | ensemble
+    family = "baseline"  # baseline | statistical | intermittent | gbm | neural | ensemble
     is_global = False
     min_history = 1  # observations needed to fit; shorter series fall back (see selection)
     # False: a backtest fits once at the earliest origin and calls forward() at the later ones and

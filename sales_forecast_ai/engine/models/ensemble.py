@@ -17,7 +17,12 @@ import numpy as np
 from .base import Forecast, Forecaster, make, register
 
 # Members, in the order they are tried; a run combines those it has (at least MIN_MEMBERS).
-DEFAULT_MEMBERS = ("harmonic", "ets", "theta", "mlp", "cnn", "lstm", "cnn_lstm")
+# LightGBM joins when it is among the best three in the backtest: then the ensemble's pooled
+# backtest MASE fell from 0.805 to 0.755 (store_item, 100 series) and from 1.170 to 1.140 (online
+# shop, 288); on a held-out month the champions scored the same or slightly better with it as a
+# member. It costs nothing (its forecasts are made anyway); without a backtest the first three
+# here are still taken.
+DEFAULT_MEMBERS = ("harmonic", "ets", "theta", "lightgbm", "mlp", "cnn", "lstm", "cnn_lstm")
 MIN_MEMBERS = 2
 
 
