@@ -71,9 +71,21 @@ def crashing_global_registered():
     REGISTRY.pop(CrashingGlobal.name, None)
 
 
+def global_children(proc, recursive=False):
+    """The global model children of `proc`; other children that exit while we look (a zombie has no
+    command line to read) are simply not ours."""
+    found = []
+    for kid in proc.children(recursive=recursive):
+        try:
+            if global_process.CHILD_MODULE in " ".join(kid.cmdline()):
+                found.append(kid)
+        except psutil.Error:
+            pass
+    return found
+
+
 def children_of_this_process():
-    return [p for p in psutil.Process().children(recursive=True)
-            if global_process.CHILD_MODULE in " ".join(p.cmdline() if p.is_running() else [])]
+    return global_children(psutil.Process(), recursive=True)
 
 
 @pytest.mark.parametrize("unit", [1.0, 0.1])  # whole units travel as float32, tenths as float64
@@ -185,7 +197,7 @@ t.run_global_models(t.backtest_for(panel), [t.CrashingGlobal.name], panel, t.LEV
     try:
         proc, child = psutil.Process(parent.pid), None
         for _ in range(600):
-            kids = [p for p in proc.children() if global_process.CHILD_MODULE in " ".join(p.cmdline())]
+            kids = global_children(proc)
             if kids:
                 child = kids[0]
                 break
@@ -365,7 +377,7 @@ def test_cancelling_the_real_job_kills_its_global_child(tmp_path):
     try:
         proc, kids = psutil.Process(child.pid), []
         for _ in range(1200):
-            kids = [p for p in proc.children() if global_process.CHILD_MODULE in " ".join(p.cmdline())]
+            kids = global_children(proc)
             if kids or child.poll() is not None:
                 break
             time.sleep(0.05)
