@@ -8,6 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "benchmarks"))
 import bench_scale  # noqa: E402
+import process_memory  # noqa: E402
 
 GB = 1024 ** 3
 
@@ -92,7 +93,7 @@ class _Proc:
     (["python", "bench_scale.py", "--child", "--size", "9"], "driver"),
     (["python", "-c", "from multiprocessing.spawn import spawn_main; spawn_main(tracker_fd=5, pipe_handle=9)",
       "--multiprocessing-fork"], "dask worker"),
-    (["python", "-m", "sales_forecast_ai.engine.global_process", "/tmp/x"], "global models"),
+    (["python", "-m", "sales_forecast_ai.engine.global_child", "/tmp/x"], "global models"),
     (["python", "-c", "from multiprocessing.resource_tracker import main;main(4)"], "mp helper"),
     (["sh", "-c", "true"], "other: sh"),
     # forked by the driver, not yet exec'd: still the driver's command line
@@ -101,4 +102,4 @@ class _Proc:
 def test_processes_are_named_by_role(cmd, expected):
     pid = 10 if expected == "driver" else 11
     root_cmd = ["python", "bench_scale.py", "--child", "--size", "9"]
-    assert bench_scale.role(_Proc(pid, cmd), root_pid=10, root_cmd=root_cmd) == expected
+    assert process_memory.role(_Proc(pid, cmd), root_pid=10, root_cmd=root_cmd) == expected

@@ -241,12 +241,13 @@ def test_the_child_imports_neither_the_pipeline_nor_statsforecast(tmp_path):
     code = f"""
 import sys
 sys.path.insert(0, {str(ROOT)!r})
-from sales_forecast_ai.engine import global_process as g
+from sales_forecast_ai.engine import global_child as g
 import sales_forecast_ai.engine.models.neural
 orig = g._run_one
 def report(*a, **k):
     out = orig(*a, **k)
-    print("LOADED", sorted(m for m in ("statsforecast", "sales_forecast_ai.engine.pipeline", "sklearn")
+    print("LOADED", sorted(m for m in ("statsforecast", "sales_forecast_ai.engine.pipeline", "sklearn",
+                                     "sales_forecast_ai.engine.global_process")
                            if m in sys.modules), flush=True)
     return out
 g._run_one = report
