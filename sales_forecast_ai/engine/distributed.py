@@ -23,12 +23,13 @@ sums (``PipelineResult.sums``), so they equal those of one run over all series.
 
 Memory: a worker runs one shard at a time (its panel slice, the local models being fitted), so the
 models' working memory does not grow with the panel; shards are handed out a few per worker at a
-time. What a finished shard keeps until the global models are done -- its panel slice and its local
-models' forecasts, about (folds + 1) x shard_size x horizon floats per model -- stays on the worker
-(Dask spills it to disk under memory pressure) and leaves once the shard is finished. The driver
+time, and a shard is finished as soon as its local part and the global models are done. What a
+shard keeps until then -- its panel slice and its local models' forecasts, about (folds + 1) x
+shard_size x horizon floats per model -- stays on the worker, for at most PENDING_PER_WORKER shards
+per worker (see ``_ShardPlan``), and leaves once the shard is finished. The driver
 holds the panel, the global models' outputs and the gathered per-series results (what the job writes
-anyway); once the gproc lane's ``global_process`` lands the networks train in their own process and
-their memory never sits in the driver.
+anyway); the networks and LightGBM train in their own process (``global_process``), so their memory
+never sits in the driver.
 
 Failures: a task that raises is retried ``retries`` times; a worker that dies makes Dask run its
 shard on another worker (``distributed.scheduler.allowed-failures``), and a shard that killed too
@@ -40,12 +41,13 @@ and the local cluster; a killed driver takes its local workers with it (their na
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 import uuid
 
 from .backtest import Backtest, fold_actuals, fold_cuts, fold_levels, run_model
+from .dask_cluster import ClusterError, Watch, close, connect, count_workers, raise_failed  # noqa: F401 - ClusterError is part of this API
+from .fitted_summary import FittedSummary
 from .global_process import run_global_models
 from .metrics import add_sums, empty_sums, pooled_from_sums
 from .models import REGISTRY
@@ -54,36 +56,13 @@ from .pipeline import ENSEMBLE, _clean_panel, _validate, default_models, run_for
 from .results import PipelineResult
 
 SHARD_SIZE = 500
-CONNECT_TIMEOUT = 20  # seconds to reach a scheduler before the run fails, naming it
-LOST_TIMEOUT = 30  # seconds without a scheduler connection or without any worker before the run fails
 _POLL = 0.2
-_CHECK_EVERY = 2.0  # seconds between two looks at the cluster's health
+WINDOW_PER_WORKER = 2  # tasks of each kind out per worker at a time
+PENDING_PER_WORKER = 16  # shards per worker whose local part waits for the global models
 # What run_forecast_distributed passes on to each shard's run_forecast.
 _RUN_OPTIONS = {"levels", "folds", "models", "metric", "seed", "model_params", "step", "refit_final"}
 
 _logger = logging.getLogger(__name__)
-
-
-class ClusterError(RuntimeError):
-    """The cluster cannot run the forecast (unreachable, lost, out of workers, a shard killing workers)."""
-
-
-class FittedSummary:
-    """A picklable stand-in for a fitted model, with what the pipeline reads after the backtest."""
-
-    def __init__(self, model=None):
-        try:
-            count = getattr(model, "n_params", 0)
-            self._n_params = int(count() if callable(count) else count)  # a method, or another stand-in's value
-        except Exception:  # a model without its count reports none, as in pipeline._model_info
-            self._n_params = 0
-        self.min_history = int(getattr(model, "min_history", 1) or 1)
-        for attr in ("rmse_train", "rmse_val"):
-            value = getattr(model, attr, None)
-            setattr(self, attr, float(value) if value is not None else None)
-
-    def n_params(self) -> int:
-        return self._n_params
 
 
 def shard_bounds(n: int, shard_size: int = SHARD_SIZE) -> list:
@@ -101,7 +80,7 @@ def model_outputs(bt: Backtest, names) -> dict:
         out[name] = {"forecasts": bt.forecasts.get(name) if done else None, "final": bt.final.get(name),
                      "own_intervals": bt.own_intervals.get(name, {}) if done else {},
                      "failures": bt.failures.get(name, {}), "seconds": bt.seconds.get(name, 0.0),
-                     "fitted": FittedSummary(bt.fitted.get(name)) if done else None}
+                     "fitted": FittedSummary.of(bt.fitted.get(name), name) if done else None}
     return out
 
 
@@ -258,39 +237,14 @@ def _run_here(spec: _Spec, notify) -> tuple:
         "ran in this process (one shard, no cluster)"
 
 
-def _connect(address, workers):
-    """(client, cluster or None); a scheduler that cannot be reached fails within CONNECT_TIMEOUT."""
-    from distributed import Client, LocalCluster
-
-    if address:
-        try:
-            return Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False), None
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise ClusterError(f"cannot reach the Dask scheduler at {address} within {CONNECT_TIMEOUT} s "
-                               f"({type(exc).__name__}: {exc})") from None
-    # No dashboard; the scheduler's small HTTP server (health, metrics) on a free loopback port.
-    cluster = LocalCluster(n_workers=int(workers or os.cpu_count() or 1), threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=None, silence_logs=logging.WARNING,
-                           scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
-    try:
-        return Client(cluster, set_as_default=False), cluster
-    except BaseException:
-        cluster.close()
-        raise
-
-
 def _run_on_cluster(spec: _Spec, bounds, address, workers, retries, notify) -> tuple:
-    client, cluster = _connect(address, workers)
+    client, cluster = connect(address, workers)
     where = f"ran on the Dask scheduler at {address}" if address else \
         f"ran on a local Dask cluster of {len(cluster.workers)} worker process(es)"
     futures = {}
     try:
-        n_workers = _count_workers(client)
-        # Shards go out a few per worker at a time: the panel is not copied whole into the scheduler,
-        # and a worker never queues more than it is about to run.
-        window = max(2 * n_workers, 4)
+        n_workers = count_workers(client)
         token = uuid.uuid4().hex[:8]
-        t0 = time.perf_counter()
         box = {}
 
         def tick(name, k, total):  # the global models' steps, at the shards' share of the bar
@@ -303,118 +257,106 @@ def _run_on_cluster(spec: _Spec, bounds, address, workers, retries, notify) -> t
             except BaseException as exc:  # handed to the driver's thread
                 box["error"] = exc
             box["seconds"] = time.perf_counter() - t
+            box["done_at"] = time.perf_counter()
 
         thread = threading.Thread(target=run_globals, name="forecast-global-models", daemon=True)
+        plan = _ShardPlan(client, spec, bounds, retries, token, futures, max(n_workers, 1))
+        t0 = time.perf_counter()
         thread.start()
-        total, n = 2 * len(bounds), len(bounds)
-        watch = _Watch(client, address or "the local cluster")
-        local, done_local, local_wall = {}, set(), 0.0
-        while thread.is_alive() or len(done_local) < n:
+        watch = Watch(client, address or "the local cluster")
+        n, outputs = len(bounds), None
+        while plan.finished < n:
             if "error" in box:  # the global models failed: no shard can be finished
                 raise box["error"]
-            while len(local) < n and len(local) - len(done_local) < window:
-                k = len(local)
-                a, b = bounds[k]
-                local[k] = futures[("local", k)] = client.submit(
-                    _shard_local, spec.panel.subset(range(a, b)), *spec.model_args(spec.local_names),
-                    retries=retries, pure=False, key=f"sfai-local-{k}-{token}")
-            for k, f in local.items():
-                if k not in done_local and f.done():
-                    _raise_failed(f, k, bounds)
-                    done_local.add(k)
-                    local_wall = time.perf_counter() - t0
-                    box["fraction"] = 0.9 * len(done_local) / total
-                    notify("backtest", box["fraction"], f"shard {k + 1}/{n}: per-series models done")
-            watch.check()
-            time.sleep(_POLL)
-        if "error" in box:
-            raise box["error"]
-        outputs, glog = box["outputs"]
-        t1 = time.perf_counter()
-        finish = {k: client.submit(_shard_finish, spec.horizon, local[k], slice_outputs(outputs, a, b),
-                                   spec.finish_kwargs, retries=retries, pure=False, key=f"sfai-finish-{k}-{token}")
-                  for k, (a, b) in enumerate(bounds)}
-        futures.update({("finish", k): f for k, f in finish.items()})
-        results = [None] * n
-        while finish:
-            for k, f in list(finish.items()):
-                if f.done():
-                    _raise_failed(f, k, bounds)
-                    results[k] = f.result()
-                    # the shard's data can leave the workers now
-                    del finish[k], futures[("finish", k)], futures[("local", k)], local[k]
-                    notify("backtest", 0.9 * (2 * n - len(finish)) / total, f"shard {n - len(finish)}/{n} done")
-            if finish:
+            if outputs is None and "outputs" in box:
+                outputs, glog = box["outputs"]
+            plan.submit_local()
+            for k in plan.collect_local():
+                box["fraction"] = 0.9 * (len(plan.done_local) + plan.finished) / (2 * n)
+                notify("backtest", box["fraction"], f"shard {k + 1}/{n}: per-series models done")
+            if outputs is not None:
+                plan.submit_finish(outputs)
+            for k in plan.collect_finish():
+                notify("backtest", 0.9 * (len(plan.done_local) + plan.finished) / (2 * n),
+                       f"shard {plan.finished}/{n} done")
+            if plan.finished < n:
                 watch.check()
                 time.sleep(_POLL)
-        # the per-series part: the local models' wall time, then the finishing's (the global models
-        # ran meanwhile and are timed on their own)
-        shards = local_wall + time.perf_counter() - t1
-        n_workers = max(n_workers, _count_workers(client))
-        return results, glog, {"global": box.get("seconds", 0.0), "shards": shards, "workers": n_workers}, where
+        thread.join()
+        # The per-series part: the cluster's wall time, less any wait of idle workers for the global
+        # models (which ran meanwhile in their own process and are timed on their own).
+        idle = max(0.0, box.get("done_at", t0) - (plan.last_local_at or t0))
+        shards = time.perf_counter() - t0 - idle
+        n_workers = max(n_workers, count_workers(client))
+        return plan.results, glog, {"global": box.get("seconds", 0.0), "shards": shards, "workers": n_workers}, where
     finally:
-        _close(client, cluster, list(futures.values()))
+        close(client, cluster, list(futures.values()))
 
 
-def _count_workers(client) -> int:
-    try:
-        return len(client.sync(client.scheduler.identity, n_workers=-1, callback_timeout=5).get("workers", {}))
-    except Exception:  # the scheduler went away mid-call, or does not answer
-        return 0
+class _ShardPlan:
+    """Which shard task goes out when. A shard is finished as soon as its local part and the global
+    models are done; at most WINDOW_PER_WORKER tasks of each kind run or queue per worker (the panel
+    and the global outputs are never serialized whole into the scheduler), and at most
+    PENDING_PER_WORKER shards per worker are out at once -- running, or done and waiting for the
+    global models with their local outputs (~35 MB each at 500 series x 90 days) -- so a worker's
+    memory does not grow with the panel (16,000 x 730 on one worker: 1,492 MiB when every shard
+    waited for the last one before any was finished)."""
 
+    def __init__(self, client, spec, bounds, retries, token, futures, n_workers):
+        self.client, self.spec, self.bounds, self.retries, self.token = client, spec, bounds, retries, token
+        self.futures = futures  # every live future, for cancelling on the way out
+        self.window = max(WINDOW_PER_WORKER * n_workers, 4)
+        self.pending_cap = max(PENDING_PER_WORKER * n_workers, 1)
+        self.local, self.finish = {}, {}  # k -> future
+        self.done_local, self.results, self.finished = set(), [None] * len(bounds), 0
+        self.last_local_at = None
+        self._next = 0
 
-class _Watch:
-    """Fails the run when the scheduler is unreachable or no worker is left for LOST_TIMEOUT seconds."""
+    def submit_local(self):
+        running = len(self.local) - len(self.done_local)
+        held = len(self.local) - self.finished  # shards whose data is on the workers
+        while self._next < len(self.bounds) and running < self.window and held < self.pending_cap:
+            k, (a, b) = self._next, self.bounds[self._next]
+            self.local[k] = self.futures[("local", k)] = self.client.submit(
+                _shard_local, self.spec.panel.subset(range(a, b)), *self.spec.model_args(self.spec.local_names),
+                retries=self.retries, pure=False, key=f"sfai-local-{k}-{self.token}")
+            self._next += 1
+            running += 1
+            held += 1
 
-    def __init__(self, client, where: str):
-        self.client, self.where = client, where
-        self.since, self.last = None, 0.0
+    def collect_local(self) -> list:
+        done = []
+        for k, f in self.local.items():
+            if k not in self.done_local and f.done():
+                raise_failed(f, k, self.bounds)
+                self.done_local.add(k)
+                self.last_local_at = time.perf_counter()
+                done.append(k)
+        return done
 
-    def check(self):
-        if time.monotonic() - self.last < _CHECK_EVERY:
-            return
-        self.last = time.monotonic()
-        status = self.client.status
-        if status in ("closed", "closing"):
-            raise ClusterError(f"the connection to the Dask scheduler at {self.where} was closed")
-        if status == "running" and _count_workers(self.client):
-            self.since = None
-            return
-        self.since = self.since or time.monotonic()
-        if time.monotonic() - self.since > LOST_TIMEOUT:
-            what = "no worker" if status == "running" else "no connection to the scheduler"
-            raise ClusterError(f"{what} at {self.where} for {LOST_TIMEOUT} s: the forecast was stopped")
+    def submit_finish(self, outputs):
+        for k in sorted(self.done_local):
+            if len(self.finish) >= self.window:
+                return
+            if k in self.finish or self.results[k] is not None:
+                continue
+            a, b = self.bounds[k]
+            self.finish[k] = self.futures[("finish", k)] = self.client.submit(
+                _shard_finish, self.spec.horizon, self.local[k], slice_outputs(outputs, a, b),
+                self.spec.finish_kwargs, retries=self.retries, pure=False, key=f"sfai-finish-{k}-{self.token}")
 
-
-def _raise_failed(future, k: int, bounds):
-    if future.status != "error":
-        return
-    from distributed.scheduler import KilledWorker
-
-    exc = future.exception()
-    a, b = bounds[k]
-    where = f"shard {k + 1}/{len(bounds)} (series {a + 1} to {b})"
-    if isinstance(exc, KilledWorker):
-        raise ClusterError(f"a Dask worker died {exc.allowed_failures + 1} times on {where}; "
-                           f"last on {exc.last_worker.address}") from None
-    raise ClusterError(f"{where} failed: {type(exc).__name__}: {exc}") from exc
-
-
-def _close(client, cluster, futures):
-    try:
-        if futures and client.status == "running":
-            client.cancel(futures, force=True)
-    except Exception:  # the cluster may already be gone
-        pass
-    try:
-        client.close(timeout=10)
-    except Exception:
-        _logger.warning("closing the Dask client failed", exc_info=True)
-    if cluster is not None:
-        try:
-            cluster.close(timeout=20)
-        except Exception:
-            _logger.warning("closing the local Dask cluster failed", exc_info=True)
+    def collect_finish(self) -> list:
+        done = []
+        for k, f in list(self.finish.items()):
+            if f.done():
+                raise_failed(f, k, self.bounds)
+                self.results[k] = f.result()
+                # the shard's data can leave the workers now
+                del self.finish[k], self.futures[("finish", k)], self.futures[("local", k)]
+                self.local[k] = None
+                self.finished += 1
+                done.append(k)
+        return done
 
 
 def _merge(results: list, bounds, spec: _Spec) -> PipelineResult:

@@ -20,7 +20,7 @@ psutil = pytest.importorskip("psutil")
 import dask_test_models  # noqa: E402 - panel_profile, dies_once, sleepy
 from demand_panels import END, awkward_series, intermittent_series, seasonal_series  # noqa: E402
 
-from sales_forecast_ai.engine import distributed, job  # noqa: E402
+from sales_forecast_ai.engine import dask_cluster, distributed, job  # noqa: E402
 from sales_forecast_ai.engine.panel import Panel  # noqa: E402
 from sales_forecast_ai.engine.pipeline import run_forecast  # noqa: E402
 
@@ -179,6 +179,68 @@ def test_shards_pool_their_scores_exactly(panel, two_workers):
     assert 0.5 < two_workers.coverage[95] <= 1.0
 
 
+class _Future:
+    def __init__(self, key):
+        self.key, self.status, self._done = key, "pending", False
+
+    def done(self):
+        return self._done
+
+    def finish(self):
+        self._done, self.status = True, "finished"
+
+    def result(self):
+        return f"result of {self.key}"
+
+
+class _ScriptedClient:
+    """Records what the plan submits; the test says which task is done."""
+
+    def __init__(self):
+        self.tasks = {}
+
+    def submit(self, fn, *args, key, **kwargs):
+        self.tasks[key] = _Future(key)
+        return self.tasks[key]
+
+    def kinds(self, kind):
+        return sorted(int(k.split("-")[2]) for k in self.tasks if k.startswith(f"sfai-{kind}-"))
+
+    def done(self, kind, k):
+        self.tasks[f"sfai-{kind}-{k}-t"].finish()
+
+
+def test_a_shard_is_finished_once_it_and_the_global_models_are_done_and_few_wait(panel, monkeypatch):
+    """Shards go out a window at a time; while the global models run, at most PENDING_PER_WORKER
+    shards per worker are held on the workers; once the globals are done a shard is finished as soon
+    as its own local part is, without waiting for the others."""
+    monkeypatch.setattr(distributed, "WINDOW_PER_WORKER", 2)
+    monkeypatch.setattr(distributed, "PENDING_PER_WORKER", 4)
+    names = list(RUN["models"])
+    spec = distributed._Spec(panel, HORIZON, names, [], names, dict(RUN))
+    bounds = distributed.shard_bounds(len(panel), 5)  # 12 shards
+    client, futures = _ScriptedClient(), {}
+    plan = distributed._ShardPlan(client, spec, bounds, 0, "t", futures, n_workers=1)
+    plan.submit_local()
+    assert client.kinds("local") == [0, 1, 2, 3]  # the window: max(2 x 1 worker, 4)
+    for k in (0, 1, 2):
+        client.done("local", k)
+    assert plan.collect_local() == [0, 1, 2]
+    plan.submit_local()
+    assert client.kinds("local") == [0, 1, 2, 3]  # 3 done but waiting for the globals, 1 running: the cap
+    plan.submit_finish({})  # the global models are done
+    assert client.kinds("finish") == [0, 1, 2]
+    client.done("finish", 1)
+    assert plan.collect_finish() == [1] and plan.results[1] == "result of sfai-finish-1-t"
+    assert ("local", 1) not in futures and ("finish", 1) not in futures  # its data may leave the workers
+    plan.submit_local()
+    assert client.kinds("local") == [0, 1, 2, 3, 4]
+    client.done("local", 3)
+    assert plan.collect_local() == [3]
+    plan.submit_finish({})
+    assert client.kinds("finish") == [0, 1, 2, 3]  # shard 3 is finished before 4 is even done
+
+
 @pytest.fixture(scope="module")
 def scheduler(tmp_path_factory, preload):
     """A scheduler and two single-threaded workers, started as real processes on 127.0.0.1."""
@@ -248,7 +310,7 @@ def test_a_shard_that_kills_every_worker_fails_the_run_with_the_reason(panel, sc
 
 
 def test_an_unreachable_scheduler_fails_quickly_and_clearly(panel, monkeypatch):
-    monkeypatch.setattr(distributed, "CONNECT_TIMEOUT", 3)
+    monkeypatch.setattr(dask_cluster, "CONNECT_TIMEOUT", 3)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -278,14 +340,14 @@ class _LostClient:
     (_LostClient("running", workers={}), "no worker"),
 ])
 def test_a_lost_cluster_stops_the_run_instead_of_hanging(monkeypatch, client, reason):
-    monkeypatch.setattr(distributed, "LOST_TIMEOUT", 0.3)
-    monkeypatch.setattr(distributed, "_CHECK_EVERY", 0.0)
-    watch = distributed._Watch(client, "tcp://10.0.0.9:8786")
+    monkeypatch.setattr(dask_cluster, "LOST_TIMEOUT", 0.3)
+    monkeypatch.setattr(dask_cluster, "CHECK_EVERY", 0.0)
+    watch = dask_cluster.Watch(client, "tcp://10.0.0.9:8786")
     watch.check()  # the first look starts the clock
     time.sleep(0.4)
     with pytest.raises(distributed.ClusterError, match=f"{reason} at tcp://10.0.0.9:8786 for 0.3 s"):
         watch.check()
-    healthy = distributed._Watch(_LostClient("running", workers={"w": {}}), "x")
+    healthy = dask_cluster.Watch(_LostClient("running", workers={"w": {}}), "x")
     healthy.check()
     time.sleep(0.4)
     healthy.check()  # workers there: no error
