@@ -14,7 +14,6 @@ was), then prints:
   python tests/benchmarks/bench_analytics.py -c odoo.conf -d DB [--lines 50000] [--kpi-calls 30]
 """
 import argparse
-import datetime
 import os
 import statistics
 import sys

@@ -26,7 +26,6 @@ run log; both are also sampled with psutil. (e) ``--global-scale 50000``: the gl
 50,000 x 730 days (``--global-models mlp`` for a shorter run).
 ``--scale`` runs the distributed job's scale benchmark instead (bench_scale.py: 1,000 to 50,000 series,
 1 vs 2 Dask workers, peak RSS of every process; ``--scale --help`` for its options).
-the child reports its own peak RSS (ru_maxrss) in status.json.
 ``--gbm`` (issue 12): per data set, side by side on the held-out tail, the LightGBM candidate alone
 (a run of that one model: its forecast with the pipeline's conformal 95% band), the champion of the
 pool without it and with it, AutoETS and SeasonalNaive; ``--pool`` sets the pool (default: every
@@ -36,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -228,209 +226,6 @@ def print_scaling(rows: list) -> None:
         print(f"    {n1 / n0:.0f}x the series took {t1 / t0:.1f}x the time (linear would be {n1 / n0:.0f}x)")
 
 
-# -- (d) memory of the real job child and of its global-model child ---------------------------------
-TARGET_CHILD_RSS = {81: 700.0, 2000: 1024.0}  # MiB, for every process of the engine side
-GLOBAL_PEAK = re.compile(r"ran in their own process \(pid \d+\): peak RSS ([\d.]+) MB")
-
-
-class TreeSampler:
-    """Peak RSS of the job process and of its global-model child(ren), sampled with psutil every
-    ``every`` seconds (a cross-check of the processes' own exact peaks, which short spikes can beat)."""
-
-    def __init__(self, pid: int, every: float = 0.1):
-        import threading
-
-        self.pid, self.every, self.peaks = pid, every, {"job": 0, "global": 0}
-        self.global_pids = set()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self):
-        import psutil
-
-        from sales_forecast_ai.engine.global_process import CHILD_MODULE
-
-        try:
-            job = psutil.Process(self.pid)
-        except psutil.Error:
-            return
-        while not self._stop.wait(self.every):
-            try:
-                self.peaks["job"] = max(self.peaks["job"], job.memory_info().rss)
-                for kid in job.children(recursive=True):
-                    if CHILD_MODULE in " ".join(kid.cmdline()):
-                        self.global_pids.add(kid.pid)
-                        self.peaks["global"] = max(self.peaks["global"], kid.memory_info().rss)
-            except psutil.Error:
-                continue
-# -- issue 12: the LightGBM candidate -----------------------------------------------------------
-def gbm_pool(spec: str) -> list:
-    """The champion's pool: every registered model, or without the networks (``no-networks``)."""
-    from sales_forecast_ai.engine.pipeline import default_models
-    from sales_forecast_ai.engine.models import REGISTRY
-
-    names = [m for m in default_models() if m != "lightgbm"]
-    if spec == "no-networks":
-        return [m for m in names if REGISTRY[m].family != "neural"]
-    if spec and spec != "all":
-        return [m.strip() for m in spec.split(",") if m.strip() and m.strip() != "lightgbm"]
-    return names
-
-
-def compare_gbm(ds: data.Dataset, tmp: Path, opts: dict, pool: list, statsforecast: bool = True) -> dict:
-    path = tmp / f"{ds.name.split()[0]}-{len(ds.keys)}.npz"
-    ds.save(path)
-    print(f"\n== {ds.name}: {len(ds.keys):,} series, horizon {ds.horizon} (LightGBM) ==", file=sys.stderr, flush=True)
-    row = {"name": ds.name, "n": len(ds.keys), "horizon": ds.horizon, "sides": {}}
-    variants = (("lightgbm", ["lightgbm"]), ("champion without lightgbm", pool),
-                ("champion with lightgbm", pool + ["lightgbm"]))
-    for label, models in variants:
-        fc, info = run_side("engine", path, tmp, dict(opts, models=models, label=label))
-        row["sides"][label] = {"info": info, "scores": {n: score(ds, *t) for n, t in fc.items()}.get(label, {})}
-    if statsforecast:
-        fc, info = run_side("statsforecast", path, tmp, opts)
-        for label in ("AutoETS", "SeasonalNaive"):
-            row["sides"][label] = {"info": info, "scores": score(ds, *fc[label]) if label in fc else {}}
-    return row
-
-
-def print_gbm(row: dict) -> None:
-    print(f"\n### LightGBM candidate — {row['name']}, {row['n']:,} series, last {row['horizon']} days held out")
-    w = "{:<28}{:>8}{:>8}{:>9}{:>10}{:>10}{:>10}{:>10}"
-    print(w.format("", "MASE", "WAPE", "bias", "cov95", "bt cov95", "wall s", "RSS MiB"))
-    for label, side in row["sides"].items():
-        sc, info = side["scores"], side["info"]
-        bt = None
-        if label == "lightgbm":
-            bt = (info.get("pooled") or {}).get("lightgbm", {}).get("coverage_95")
-        elif label.startswith("champion"):
-            bt = info.get("backtest_coverage95")
-        wall = info.get("walls", {}).get(label) if "walls" in info else info.get("wall")
-        print(w.format(label, fmt(sc.get("mase")), fmt(sc.get("wape")), fmt(sc.get("bias"), "pct"),
-                       fmt(sc.get("coverage95"), "pct"), fmt(bt, "pct"), fmt(wall, "f1"),
-                       fmt(info.get("peak_rss"), "mib") if "walls" not in info else "-"))
-    with_info = row["sides"].get("champion with lightgbm", {}).get("info", {})
-    if with_info.get("champions"):
-        champs = ", ".join(f"{k} {v}" for k, v in sorted(with_info["champions"].items(), key=lambda kv: -kv[1]))
-        print(f"    champions with lightgbm: {champs}")
-    pooled = with_info.get("pooled") or {}
-    if pooled:
-        print("    backtest MASE per model (run with lightgbm): " + ", ".join(
-            f"{m} {fmt(p.get('mase'))}" for m, p in sorted(pooled.items(), key=lambda kv: kv[1].get("mase") or 9e9)))
-    lgb_pooled = pooled.get("lightgbm", {})
-    if lgb_pooled:
-        print(f"    lightgbm in the run: backtest MASE {fmt(lgb_pooled.get('mase'))}, "
-              f"{fmt(lgb_pooled.get('seconds'), 'f1')} s, {fmt(lgb_pooled.get('n_params'), 'int')} leaves")
-
-
-# -- (d) memory of the real job child ----------------------------------------------------------
-TARGET_CHILD_RSS = {81: 700.0, 2000: 1024.0}  # MiB
-
-
-def child_memory(n: int, length: int, horizon: int = 90, folds: int = 2, timeout: float = 3600.0) -> dict:
-    """Run the engine's job child on a synthetic n x length panel: its status (peak_rss_mb, seconds), the
-    global-model child's own peak (VmHWM, from the run log) and both processes' sampled peaks."""
-    import pandas as pd
-
-    from sales_forecast_ai.engine import job
-    from sales_forecast_ai.engine.panel import Panel
-
-    y = data.synthetic_values(n, length, seed=1)
-    end = pd.Timestamp("2022-01-03") + pd.Timedelta(days=length - 1)
-    panel = Panel([(str(i + 1), "1") for i in range(n)], list(y), end, "D")
-    with tempfile.TemporaryDirectory(prefix="sfai-mem-") as workdir:
-        job.write_input(workdir, panel, horizon=horizon, levels=(80, 95), folds=folds)
-        print(f"  job child on {n:,} x {length} ...", file=sys.stderr, flush=True)
-        child = job.spawn(workdir, python=sys.executable, threads=2, nice=0)
-        with TreeSampler(child.pid) as sampler:
-            try:
-                child.wait(timeout)
-            except subprocess.TimeoutExpired:
-                child.terminate()
-                child.wait()
-        status = job.read_status(workdir) or {"state": "no status", "error": job.tail(f"{workdir}/{job.LOG_FILE}")}
-        result = job.read_json(f"{workdir}/{job.RESULT_JSON}") or {}
-    found = [float(m.group(1)) for line in result.get("log", []) for m in [GLOBAL_PEAK.search(line)] if m]
-    return {"n": n, "length": length, **status, "global_peak_rss_mb": max(found) if found else None,
-            "global_processes": len(sampler.global_pids),
-            "sampled_mb": {k: v / 2 ** 20 for k, v in sampler.peaks.items()},
-            "model_seconds": {k[6:]: v for k, v in (result.get("timings") or {}).items() if k.startswith("model ")}}
-
-
-def print_memory(rows: list) -> None:
-    print("\n### (d) peak RSS of every engine process: the job (python -m sales_forecast_ai.engine.job, as the "
-          "Odoo cron starts it; horizon 90, 2 folds, all models) and its global-model child "
-          "(python -m sales_forecast_ai.engine.global_process)")
-    w = "{:>8}{:>8}{:>10}  {:<14}{:>16}{:>16}{:>12}   {}"
-    print(w.format("series", "days", "wall (s)", "process", "own peak (MiB)", "sampled (MiB)", "target", ""))
-    for r in rows:
-        target = TARGET_CHILD_RSS.get(r["n"])
-        done = r.get("state") == "done"
-        for label, own, sampled in (("job", r.get("peak_rss_mb"), r["sampled_mb"]["job"]),
-                                    ("global child", r.get("global_peak_rss_mb"), r["sampled_mb"]["global"])):
-            ok = None if own is None or target is None or not done else own <= target
-            print(w.format(f"{r['n']:,}", r["length"], fmt(r.get("seconds"), "f1"), label, fmt(own, "f1"),
-                           fmt(sampled, "f1"), f"<= {target:,.0f}" if target else "-",
-                           verdict(ok) + ("" if done else f" ({r.get('state')}: {r.get('error')})")))
-        print(f"    global-model processes started: {r.get('global_processes')}; seconds per model: "
-              + ", ".join(f"{k} {v:.0f}" for k, v in (r.get("model_seconds") or {}).items()))
-
-
-def global_memory(n: int, length: int, names, horizon: int = 90, folds: int = 2) -> dict:
-    """Section (e): the global-model child alone (run_global_models, as the pipeline calls it) on an
-    n x length panel, e.g. 50,000 x 730 (issue 12: no process above 1.5 GB): the child's own peak
-    (VmHWM) and this process' peak (ru_maxrss), which holds the panel and the models' outputs."""
-    import resource
-
-    import pandas as pd
-
-    from sales_forecast_ai.engine.backtest import Backtest, fold_actuals, fold_cuts
-    from sales_forecast_ai.engine.global_process import run_global_models
-    from sales_forecast_ai.engine.panel import Panel
-
-    y = data.synthetic_values(n, length, seed=1)
-    end = pd.Timestamp("2022-01-03") + pd.Timedelta(days=length - 1)
-    panel = Panel([(str(i + 1), "1") for i in range(n)], list(y), end, "D")
-    y = None
-    cuts = fold_cuts(folds, horizon)
-    actual, scale = fold_actuals(panel, cuts, horizon)
-    bt, log = Backtest(cuts, horizon, actual, scale), []
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(f"  global models {', '.join(names)} on {n:,} x {length} ...", file=sys.stderr, flush=True)
-    started = time.perf_counter()
-    run_global_models(bt, list(names), panel, (80, 95), 0, {}, log)
-    return {"n": n, "length": length, "seconds": time.perf_counter() - started,
-            "global_peak_rss_mb": getattr(bt, "global_peak_rss_mb", None),
-            "parent_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
-            "parent_before_mb": before,
-            "models": {m: {"seconds": bt.seconds.get(m), "ok": m in bt.final,
-                           "finite": bool(np.isfinite(bt.final[m]).all()) if m in bt.final else False}
-                       for m in names},
-            "log": [line for line in log if "died" in line or "ended" in line]}
-
-
-def print_global_memory(r: dict) -> None:
-    print(f"\n### (e) the global-model child alone on {r['n']:,} x {r['length']} days (horizon 90, 2 folds)")
-    peak = r.get("global_peak_rss_mb")
-    print(f"    global child peak RSS {fmt(peak, 'f1')} MiB (target <= 1,536: "
-          f"{verdict(peak <= 1536 if peak is not None else None)}); the calling process (panel + outputs) "
-          f"{fmt(r['parent_peak_rss_mb'], 'f1')} MiB ({fmt(r['parent_before_mb'], 'f1')} MiB before the global models); "
-          f"wall {fmt(r['seconds'], 'f1')} s")
-    for m, info in r["models"].items():
-        print(f"    {m}: {'ok' if info['ok'] else 'FAILED'}, {fmt(info['seconds'], 'f1')} s, "
-              f"finite forecasts for every series: {info['finite']}")
-    for line in r["log"]:
-        print(f"    {line}")
-
-
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if "--scale" in argv:  # issue 12's scale benchmark of the distributed job: its own script and options
@@ -461,10 +256,14 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     sections = {s.strip() for s in args.sections.split(",")}
     if args.global_scale:
+        from bench_memory import global_memory, print_global_memory
+
         print_global_memory(global_memory(args.global_scale, 730, args.global_models.split(",")))
         if args.sections == ap.get_default("sections") and not args.memory:
             return 0
     if args.memory:
+        from bench_memory import child_memory, print_memory
+
         mem = [child_memory(int(n), 730) for n in args.memory_sizes.split(",")]
         print_memory(mem)
         if args.sections == ap.get_default("sections"):
@@ -479,6 +278,8 @@ def main(argv=None) -> int:
     opts = {"sf_jobs": args.sf_jobs, "folds": args.folds, "verbose": args.verbose}
     data_dir = Path(args.data_dir)
     if args.gbm:
+        from bench_gbm import main_gbm
+
         return main_gbm(args, sections, n_syn, store_items, top, opts, data_dir)
     rows, scale_rows = [], {}
     started = time.perf_counter()
@@ -509,27 +310,6 @@ def main(argv=None) -> int:
     if "scaling" in sections:
         print_scaling([scale_rows[n] for n in sorted(scaling) if n in scale_rows])
     print(f"\n(total benchmark time {time.perf_counter() - started:.0f} s)")
-    return 0
-
-
-def main_gbm(args, sections, n_syn, store_items, top, opts, data_dir) -> int:
-    pool, started, rows = gbm_pool(args.pool), time.perf_counter(), []
-    loaders = []
-    if "synthetic" in sections:
-        loaders.append(lambda: data.synthetic(n_syn, args.horizon))
-    if "real" in sections:
-        loaders += [lambda: data.store_item(data_dir, args.horizon, store_items),
-                    lambda: data.online_retail(data_dir, args.horizon, top)]
-    with tempfile.TemporaryDirectory(prefix="sfai-bench-") as tmp:
-        for load in loaders:
-            try:
-                ds = load()
-            except FileNotFoundError as exc:
-                print(f"skipping a real data set: {exc}", file=sys.stderr)
-                continue
-            rows.append(compare_gbm(ds, Path(tmp), opts, pool, not args.no_statsforecast))
-            print_gbm(rows[-1])
-    print(f"\n(pool without lightgbm: {', '.join(pool)}; total {time.perf_counter() - started:.0f} s)")
     return 0
 
 

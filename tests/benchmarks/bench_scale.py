@@ -15,7 +15,7 @@ Each (size, worker count) runs in a fresh driver process (``--child``), exactly 
 forecast: ``engine.distributed.run_forecast_distributed(panel, horizon, workers=W, models=..., folds=...)``
 with a LocalCluster of W single-threaded worker processes (the job's default: no scheduler address). A
 thread of this process samples the RSS of EVERY process of the driver's tree every 0.2 s: the driver, each
-Dask worker, the global models' child (``engine.global_process``) and anything else it starts. Printed per
+Dask worker, the global models' child (``engine.global_child``) and anything else it starts. Printed per
 run: wall time of the forecast (the panel's generation excluded), the per-series part (``timings["shards"]``),
 the global models' part, series per second, the peak RSS of each process.
 
@@ -36,9 +36,10 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
+
+from process_memory import TreeSampler
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -51,7 +52,6 @@ CHUNK = 1000
 TARGET_GROWTH = 0.20
 TARGET_SPEEDUP = 1.6
 TARGET_PROCESS_RSS = 1.5 * 1024 ** 3
-SAMPLE_EVERY = 0.2
 
 
 # -- the panel ------------------------------------------------------------------------------------
@@ -113,75 +113,6 @@ def child_main(args) -> int:
     }
     Path(args.out).write_text(json.dumps(out))
     return 0
-
-
-# -- sampling every process of the driver's tree --------------------------------------------------
-def role(proc, root_pid: int, root_cmd=None) -> str:
-    """What a process of the tree is, from its command line ("starting": forked, not yet exec'd)."""
-    if proc.pid == root_pid:
-        return "driver"
-    try:
-        argv = proc.cmdline()
-    except Exception:  # gone, or a zombie
-        return "starting"
-    if not argv or argv == root_cmd:
-        return "starting"
-    cmd = " ".join(argv)
-    if "global_process" in cmd:
-        return "global models"
-    if "resource_tracker" in cmd or "semaphore_tracker" in cmd:
-        return "mp helper"
-    if "spawn_main" in cmd or "forkserver" in cmd or "dask_worker" in cmd or "distributed" in cmd:
-        return "dask worker"
-    return "other: " + (proc.name() if hasattr(proc, "name") else "?")
-
-
-class TreeSampler:
-    """Peak RSS of every process under ``pid`` (itself included), sampled every SAMPLE_EVERY seconds."""
-
-    def __init__(self, pid: int):
-        import psutil
-
-        self.psutil, self.root = psutil, psutil.Process(pid)
-        try:
-            self.root_cmd = self.root.cmdline()
-        except psutil.Error:
-            self.root_cmd = None
-        self.peaks = {}  # pid -> {"role", "peak"}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="rss-sampler")
-
-    def sample(self):
-        try:
-            procs = [self.root, *self.root.children(recursive=True)]
-        except self.psutil.Error:
-            return
-        for proc in procs:
-            entry = self.peaks.get(proc.pid)
-            if entry is None:
-                name = role(proc, self.root.pid, self.root_cmd)
-                if name == "starting":
-                    # A fork not yet exec'd shows its parent's pages: sampled once it is what it will be.
-                    continue
-                entry = self.peaks[proc.pid] = {"role": name, "peak": 0}
-            try:
-                rss = proc.memory_info().rss
-            except self.psutil.Error:
-                continue
-            entry["peak"] = max(entry["peak"], rss)
-
-    def _run(self):
-        while not self._stop.wait(SAMPLE_EVERY):
-            self.sample()
-
-    def __enter__(self):
-        self.sample()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
 
 
 def kill_tree(pid: int):

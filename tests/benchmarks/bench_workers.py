@@ -16,7 +16,6 @@ import json
 import os
 import resource
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -27,49 +26,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
 
 from bench_datasets import Dataset  # noqa: E402
-
-
-class PeakRSS:
-    """Peak resident memory of this process and its children, sampled every `every` seconds."""
-
-    def __init__(self, every=0.2):
-        import psutil
-
-        self.proc, self.every, self.peak = psutil.Process(), every, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _sample(self):
-        # With worker processes (statsforecast n_jobs > 1), forked children share pages with the
-        # parent: PSS counts each shared page once, where adding up RSS would count it twice.
-        try:
-            children = self.proc.children(recursive=True)
-            if not children:
-                total = self.proc.memory_info().rss
-            else:
-                total = self.proc.memory_full_info().pss
-                for child in children:
-                    try:
-                        total += child.memory_full_info().pss
-                    except Exception:  # a child that just exited
-                        pass
-        except Exception:
-            return
-        self.peak = max(self.peak, total)
-
-    def _run(self):
-        while not self._stop.wait(self.every):
-            self._sample()
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self._sample()
-        self.peak = max(self.peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+from process_memory import TreeSampler  # noqa: E402
 
 
 def run_engine(ds: Dataset, opts: dict) -> dict:
@@ -154,12 +111,15 @@ def main(argv):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     t0 = time.perf_counter()
     ds = Dataset.load(data_path)
-    with PeakRSS() as rss:
+    # With worker processes (statsforecast n_jobs > 1) forked children share pages with this one: the
+    # tree's total is counted in PSS, every shared page once.
+    with TreeSampler(os.getpid(), pss_total=True) as rss:
         if side == "engine_norefit":
             forecasts, info = run_engine(ds, dict(opts, refit_final=False))
         else:
             forecasts, info = (run_engine if side == "engine" else run_statsforecast)(ds, opts)
-    info.update(peak_rss=rss.peak, process_wall=time.perf_counter() - t0)
+    peak = max(rss.total_peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    info.update(peak_rss=peak, process_wall=time.perf_counter() - t0)
     arrays = {f"{name}|{part}": arr for name, trio in forecasts.items() for part, arr in zip(("mean", "lo", "hi"), trio)}
     np.savez(out_path, info=np.array(json.dumps(info), dtype=object), **arrays)
 
