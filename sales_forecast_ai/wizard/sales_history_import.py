@@ -7,14 +7,15 @@ negative, non-numeric, non-finite or absurd quantity, a duplicate row, a day alr
 writes nothing; the preview lists every problem by line so the file can be fixed in one go. Rows are written with one
 PostgreSQL COPY inside the request's transaction, so a million rows take seconds and a failure
 leaves no row behind.
+
+This file holds the wizard's steps; matching rows to products and warehouses is in
+``sales_history_import_matching.py``, writing them (and the background import) in
+``sales_history_import_writing.py``.
 """
 import base64
-import io
 import time
 
 import numpy as np
-import pandas as pd
-import psycopg2
 from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
@@ -23,28 +24,7 @@ from odoo.exceptions import AccessError, UserError
 from ..engine import csv_reader as reader
 
 PREVIEW_PROBLEMS = 200  # problems shown in the preview; all of them are in the downloadable CSV
-# Rows written inside the web request; above, a background job writes them a batch per cron call.
-# PostgreSQL checks five foreign keys per row: about 100 s per million rows on a busy 2-core server,
-# near the 120 s request limit (limit_time_real) that kills a worker.
-SYNC_ROWS = 200_000
-BATCH_ROWS = 250_000
 PROGRESS_FIELDS = frozenset({"state", "import_batch", "imported_count", "import_error"})
-
-
-class SalesHistoryImportColumn(models.TransientModel):
-    _name = "sales.history.import.column"
-    _description = "Sales History Import File Column"
-    _order = "position"
-
-    wizard_id = fields.Many2one("sales.history.import", required=True, ondelete="cascade")
-    name = fields.Char(required=True)
-    position = fields.Integer()
-    sample = fields.Char()
-
-    @api.depends("name", "sample")
-    def _compute_display_name(self):
-        for column in self:
-            column.display_name = f"{column.name} ({column.sample})" if column.sample else column.name
 
 
 class SalesHistoryImport(models.TransientModel):
@@ -238,222 +218,6 @@ class SalesHistoryImport(models.TransientModel):
         found.append(self._find_same_day(rows, columns["date"]))
         found.append(self._find_already_imported(rows, columns["date"], own_batch))
         return rows, reader.concat_problems(found), info
-
-    def _find_same_day(self, rows, date_column):
-        """Different texts naming the same product and warehouse on one day ("A-01" and its barcode):
-        two rows for one day would count the day twice. Same texts are already the reader's duplicates."""
-        ok = rows[(rows["product_id"] > 0) & (rows["warehouse_id"] > 0) & rows["date"].notna()]
-        keys = ["product_id", "warehouse_id", "date"]
-        same_ids = ok.duplicated(keys, keep="first")
-        same_text = ok.duplicated(["date", "item", "store"], keep="first")
-        hits = ok[same_ids & ~same_text]
-        if not len(hits):
-            return pd.DataFrame(columns=["line", "column", "value", "problem"])
-        first = ok.groupby(keys)["line"].min()
-        first_lines = first.reindex(pd.MultiIndex.from_frame(hits[keys])).to_numpy()
-        template = _("same product, warehouse and day as line %s")  # translated once, not per row
-        return pd.DataFrame({"line": hits["line"].to_numpy(), "column": date_column,
-                             "value": hits["date"].dt.strftime("%Y-%m-%d").to_numpy(),
-                             "problem": [template % n for n in first_lines]})
-
-    def _match(self, rows, key, matcher, column):
-        """Ids per row (0 when unmatched) and the problems of unmatched rows; one lookup per distinct value."""
-        uniq = list(rows[key].cat.categories)
-        codes = rows[key].cat.codes.to_numpy()
-        ids, reasons = matcher([u for u in uniq if u])
-        uniq_ids = np.array([ids.get(u, 0) for u in uniq], dtype=np.int64)
-        unknown = _("unknown")
-        bad = ((uniq_ids == 0) & np.array([u != "" for u in uniq], dtype=bool))[codes]
-        problems = pd.DataFrame({
-            "line": rows["line"].to_numpy()[bad], "column": column,
-            "value": np.array(uniq, dtype=object)[codes[bad]],
-            "problem": np.array([reasons.get(u, unknown) for u in uniq], dtype=object)[codes[bad]]})
-        return uniq_ids[codes], problems
-
-    def _match_products(self, items):
-        """Item text -> product id, by internal reference, then barcode, then name (each must be unique)."""
-        Product = self.env["product.product"].with_company(self.company_id)
-        base = [("company_id", "in", [self.company_id.id, False])]
-        ids, reasons, left = {}, {}, list(items)
-        for field in ("default_code", "barcode", "name"):
-            if not left:
-                break
-            found = {}
-            for chunk in range(0, len(left), 20000):
-                for product in Product.search_read(base + [(field, "in", left[chunk:chunk + 20000])], [field]):
-                    found.setdefault(product[field], []).append(product["id"])
-            for value, product_ids in found.items():
-                if len(product_ids) == 1:
-                    ids[value] = product_ids[0]
-                else:
-                    reasons[value] = _("ambiguous product: %(n)s products have this %(field)s", n=len(product_ids),
-                                       field=Product._fields[field].string.lower())
-            left = [v for v in left if v not in ids and v not in reasons]
-        for value in left:
-            reasons[value] = _("unknown product (no internal reference, barcode or name is %s)", value)
-        return ids, reasons
-
-    def _match_warehouses(self, stores):
-        """Store text -> warehouse id, by short name (code) then name, ignoring case."""
-        warehouses = self.env["stock.warehouse"].search([("company_id", "=", self.company_id.id)])
-        ids, reasons = {}, {}
-        for value in stores:
-            for field in ("code", "name"):
-                hits = warehouses.filtered(lambda w: (w[field] or "").strip().lower() == value.lower())
-                if len(hits) == 1:
-                    ids[value] = hits.id
-                    break
-                if len(hits) > 1:
-                    reasons[value] = _("ambiguous warehouse: %s warehouses match", len(hits))
-                    break
-            else:
-                reasons[value] = _("unknown warehouse (no warehouse of %(company)s has the code or name %(value)s)",
-                                   company=self.company_id.name, value=value)
-        foreign = self._find_foreign_warehouses([v for v in stores if v not in ids])
-        for value, company in foreign.items():
-            reasons[value] = _("warehouse %(value)s belongs to %(other)s, not to %(company)s: rows are imported "
-                               "only into the company's own warehouses", value=value, other=company,
-                               company=self.company_id.name)
-        return ids, reasons
-
-    def _find_foreign_warehouses(self, stores):
-        """Store text -> name of the other company whose warehouse it names, among the companies the user
-        belongs to (so the message helps without revealing other companies' warehouses)."""
-        if not stores:
-            return {}
-        others = self.env["stock.warehouse"].with_context(allowed_company_ids=self.env.user.company_ids.ids).search(
-            [("company_id", "!=", self.company_id.id)])
-        found = {}
-        for value in stores:
-            for field in ("code", "name"):
-                hits = others.filtered(lambda w: (w[field] or "").strip().lower() == value.lower())
-                if hits:
-                    found[value] = ", ".join(sorted(set(hits.company_id.mapped("name"))))
-                    break
-        return found
-
-    def _find_already_imported(self, rows, date_column, own_batch=None):
-        """Rows whose product, warehouse and day were imported before (importing twice doubles demand)."""
-        ok = rows[(rows["product_id"] > 0) & (rows["warehouse_id"] > 0) & rows["date"].notna()]
-        empty = pd.DataFrame(columns=["line", "column", "value", "problem"])
-        if not len(ok):
-            return empty
-        self.env["sales.forecast.history"].flush_model()
-        self.env.cr.execute(
-            """SELECT product_id, warehouse_id, date, import_batch FROM sales_forecast_history
-                WHERE company_id = %s AND product_id = ANY(%s) AND date BETWEEN %s AND %s
-                  AND import_batch IS DISTINCT FROM %s""",
-            [self.company_id.id, [int(p) for p in ok["product_id"].unique()], ok["date"].min().date(),
-             ok["date"].max().date(), own_batch])
-        existing = pd.DataFrame(self.env.cr.fetchall(), columns=["product_id", "warehouse_id", "date", "batch"])
-        if not len(existing):
-            return empty
-        existing["date"] = pd.to_datetime(existing["date"])
-        hits = ok.merge(existing, on=["product_id", "warehouse_id", "date"], how="inner")
-        template = _("already imported (batch %s)")
-        return pd.DataFrame({"line": hits["line"].to_numpy(), "column": date_column,
-                             "value": hits["date"].dt.strftime("%Y-%m-%d").to_numpy(),
-                             "problem": [template % b for b in hits["batch"]]})
-
-    # -- writing --------------------------------------------------------------------------------
-    def _copy_rows(self, rows, batch):
-        """COPY the varying columns into a temporary table, then one INSERT adds the constant ones."""
-        days = rows["date"].to_numpy().astype("datetime64[D]").astype(np.int64)  # days since 1970-01-01
-        frame = pd.DataFrame({"product_id": rows["product_id"].astype(np.int64),
-                              "warehouse_id": rows["warehouse_id"].astype(np.int64), "day": days,
-                              "quantity": rows["quantity"].astype(float)})
-        buffer = io.StringIO()
-        frame.to_csv(buffer, index=False, header=False)
-        buffer.seek(0)
-        History = self.env["sales.forecast.history"]
-        History.flush_model()
-        cr = self.env.cr
-        cr.execute("CREATE TEMP TABLE sfai_history_import (product_id int, warehouse_id int, day int, "
-                   "quantity float8) ON COMMIT DROP")
-        # Like Odoo's own COPY (models._insert_xmlids): no async wait callback during COPY FROM.
-        callback = psycopg2.extensions.get_wait_callback()
-        psycopg2.extensions.set_wait_callback(None)
-        try:
-            cr.copy_expert("COPY sfai_history_import FROM STDIN WITH (FORMAT csv)", buffer)
-        finally:
-            psycopg2.extensions.set_wait_callback(callback)
-        try:
-            with cr.savepoint(flush=False):
-                cr.execute("""
-                    INSERT INTO sales_forecast_history (company_id, product_id, warehouse_id, date, quantity,
-                                                        import_batch, import_file,
-                                                        create_uid, create_date, write_uid, write_date)
-                    SELECT %s, product_id, warehouse_id, DATE '1970-01-01' + day, quantity, %s, %s,
-                           %s, now() AT TIME ZONE 'UTC', %s, now() AT TIME ZONE 'UTC'
-                      FROM sfai_history_import
-                """, [self.company_id.id, batch, self.filename or "", self.env.uid, self.env.uid])
-        except psycopg2.IntegrityError as exc:
-            raise UserError(_("Nothing was imported: the database refused the rows (%s).",
-                              str(exc).strip().splitlines()[0])) from None
-        finally:
-            cr.execute("DROP TABLE IF EXISTS sfai_history_import")
-
-    # -- background import ------------------------------------------------------------------
-    @api.model
-    def _cron_import_queued(self):
-        """Write the next batch of the oldest queued import; Odoo calls again while work remains.
-
-        The file is checked again at each call, as the user who queued it, in their company: the
-        rows written so far (its own batch) aside, it must still be importable. A failure removes
-        the rows of the batch already written, so an import still lands whole or not at all."""
-        # sudo: the cron user finds every company's queued imports; each is then run as its creator.
-        queued = self.sudo().search([("state", "=", "queued")], order="id")
-        if not queued:
-            return
-        wizard = queued[0]
-        wizard = wizard.with_user(wizard.create_uid).with_company(wizard.company_id).with_context(
-            allowed_company_ids=wizard.company_id.ids)
-        try:
-            with self.env.cr.savepoint():
-                done, total = wizard._import_next_batch()
-        except (UserError, psycopg2.Error) as exc:
-            wizard._fail_import(str(exc))
-            done, total = 0, 0
-        self.env["ir.cron"]._notify_progress(done=done, remaining=total - done + len(queued) - 1)
-
-    def _import_next_batch(self):
-        """(rows written so far, rows of the file) after writing the next batch."""
-        self.ensure_one()
-        History = self.env["sales.forecast.history"]
-        History.check_access("create")
-        rows, problems, __ = self._check_file(own_batch=self.import_batch)
-        if len(problems):
-            raise UserError(_("the file has %(n)s problem(s) now, the first on line %(line)s (%(problem)s)",
-                              n=len(problems), line=problems["line"].iloc[0], problem=problems["problem"].iloc[0]))
-        start = self.imported_count
-        chunk = rows.iloc[start:start + self._get_batch_rows()]
-        self._copy_rows(chunk, self.import_batch)
-        History.invalidate_model()
-        done = start + len(chunk)
-        self._set_progress({"imported_count": done, "state": "done" if done >= len(rows) else "queued"})
-        return done, len(rows)
-
-    def _fail_import(self, reason):
-        """Remove what the failed import wrote, say why."""
-        self._undo_rows()
-        # sudo: the wizard's creator may have lost access meanwhile; the failure must still be recorded.
-        self._set_progress({"state": "failed", "imported_count": 0,
-                            "import_error": _("Nothing was imported: %s", reason)})
-
-    def _undo_rows(self):
-        """Delete the rows a background import wrote so far (its batch name is the server's own)."""
-        self.env["sales.forecast.history"].flush_model()
-        self.env.cr.execute("DELETE FROM sales_forecast_history WHERE company_id = %s AND import_batch = %s",
-                            [self.company_id.id, self.import_batch])
-        self.env["sales.forecast.history"].invalidate_model()
-
-    def _get_sync_rows(self):
-        """Largest file written inside the request."""
-        return SYNC_ROWS
-
-    def _get_batch_rows(self):
-        """Rows written per background call."""
-        return BATCH_ROWS
 
     # -- display --------------------------------------------------------------------------------
     def _render_summary(self, rows, problems, info, seconds):
