@@ -54,6 +54,7 @@ from .models import REGISTRY
 from .panel import Panel
 from .pipeline import ENSEMBLE, _clean_panel, _validate, default_models, run_forecast, weighted_mean
 from .results import PipelineResult
+from .spilled_outputs import SpilledOutputs
 
 SHARD_SIZE = 500
 _POLL = 0.2
@@ -142,9 +143,11 @@ def _shard_finish(horizon, local: dict, global_outputs, kwargs, progress=None) -
 
 
 def run_forecast_distributed(panel: Panel, horizon: int, *, address: str | None = None, workers: int | None = None,
-                             shard_size: int = SHARD_SIZE, retries: int = 2, progress=None,
+                             shard_size: int = SHARD_SIZE, retries: int = 2, progress=None, sink=None,
                              **run_forecast_kwargs) -> PipelineResult:
-    """``pipeline.run_forecast`` on shards of ``shard_size`` series (see the module docstring)."""
+    """``pipeline.run_forecast`` on shards of ``shard_size`` series (see the module docstring). With
+    ``sink``, each shard's series go to ``sink(start, series)`` as soon as the shard is finished (the
+    job writes them out) and the result returned has no ``series``: only its pooled figures."""
     started = time.perf_counter()
     kwargs = dict(run_forecast_kwargs)
     if not isinstance(panel, Panel):
@@ -167,6 +170,7 @@ def run_forecast_distributed(panel: Panel, horizon: int, *, address: str | None 
     local_names = [m for m in names if m != ENSEMBLE and m not in global_names]
     bounds = shard_bounds(len(panel), shard_size)
     spec = _Spec(panel, int(horizon), names, global_names, local_names, kwargs)
+    spec.sink = sink
     notify = _notifier(progress)
     if len(bounds) == 1 and not address:
         results, glog, timings, where = _run_here(spec, notify)
@@ -190,6 +194,14 @@ class _Spec:
         self.seed, self.model_params = kwargs.get("seed", 0), kwargs.get("model_params") or {}
         self.refit_final = kwargs.get("refit_final", True)
         self.finish_kwargs = dict(kwargs, models=names)
+        self.sink = None
+
+    def deliver(self, start: int, result: PipelineResult) -> PipelineResult:
+        """Hand the shard's series to the sink, if any; what stays is the shard's pooled figures."""
+        if self.sink is not None:
+            self.sink(start, result.series)
+            result.series = []
+        return result
 
     def model_args(self, names):
         return (names, self.horizon, self.folds, self.step, self.levels, self.seed, self.model_params,
@@ -231,7 +243,7 @@ def _run_here(spec: _Spec, notify) -> tuple:
     t1 = time.perf_counter()
     outputs, glog = spec.globals(tick)
     t_global = time.perf_counter() - t1
-    result = _shard_finish(spec.horizon, local, outputs, spec.finish_kwargs, progress=notify)
+    result = spec.deliver(0, _shard_finish(spec.horizon, local, outputs, spec.finish_kwargs, progress=notify))
     shards = t_local + result.timings.get("total", 0.0)
     return [result], glog, {"global": t_global, "shards": shards, "workers": 1}, \
         "ran in this process (one shard, no cluster)"
@@ -241,11 +253,10 @@ def _run_on_cluster(spec: _Spec, bounds, address, workers, retries, notify) -> t
     client, cluster = connect(address, workers)
     where = f"ran on the Dask scheduler at {address}" if address else \
         f"ran on a local Dask cluster of {len(cluster.workers)} worker process(es)"
-    futures = {}
+    futures, box = {}, {}
     try:
         n_workers = count_workers(client)
         token = uuid.uuid4().hex[:8]
-        box = {}
 
         def tick(name, k, total):  # the global models' steps, at the shards' share of the bar
             notify("backtest", box.get("fraction", 0.0), f"{name} (all series): origin {k}/{total}")
@@ -253,7 +264,10 @@ def _run_on_cluster(spec: _Spec, bounds, address, workers, retries, notify) -> t
         def run_globals():
             t = time.perf_counter()
             try:
-                box["outputs"] = spec.globals(tick)
+                outputs, glog = spec.globals(tick)
+                if outputs:  # on disk until each shard takes its slice (see spilled_outputs)
+                    outputs = box["spilled"] = SpilledOutputs(outputs)
+                box["outputs"] = outputs, glog
             except BaseException as exc:  # handed to the driver's thread
                 box["error"] = exc
             box["seconds"] = time.perf_counter() - t
@@ -291,6 +305,8 @@ def _run_on_cluster(spec: _Spec, bounds, address, workers, retries, notify) -> t
         return plan.results, glog, {"global": box.get("seconds", 0.0), "shards": shards, "workers": n_workers}, where
     finally:
         close(client, cluster, list(futures.values()))
+        if "spilled" in box:
+            box["spilled"].close()
 
 
 class _ShardPlan:
@@ -341,8 +357,9 @@ class _ShardPlan:
             if k in self.finish or self.results[k] is not None:
                 continue
             a, b = self.bounds[k]
+            part = outputs.slice(a, b) if isinstance(outputs, SpilledOutputs) else slice_outputs(outputs, a, b)
             self.finish[k] = self.futures[("finish", k)] = self.client.submit(
-                _shard_finish, self.spec.horizon, self.local[k], slice_outputs(outputs, a, b),
+                _shard_finish, self.spec.horizon, self.local[k], part,
                 self.spec.finish_kwargs, retries=self.retries, pure=False, key=f"sfai-finish-{k}-{self.token}")
 
     def collect_finish(self) -> list:
@@ -350,7 +367,7 @@ class _ShardPlan:
         for k, f in list(self.finish.items()):
             if f.done():
                 raise_failed(f, k, self.bounds)
-                self.results[k] = f.result()
+                self.results[k] = self.spec.deliver(self.bounds[k][0], f.result())
                 # the shard's data can leave the workers now
                 del self.finish[k], self.futures[("finish", k)], self.futures[("local", k)]
                 self.local[k] = None

@@ -48,9 +48,10 @@ import traceback
 # The files of a job; re-exported so callers only need ``engine.job``.
 from .job_io import (INPUT_JSON, INPUT_NPZ, LOG_FILE, PROGRESS_JSON, RESULT_JSON, RESULT_NPZ,  # noqa: F401
                      STATUS_JSON, Results, read_input, read_json, read_progress, read_status, tail, write_input,
-                     write_json, write_results)
+                     write_json)
 from .job_process import (_CHILDREN, _CHILDREN_LOCK, HAS_PROC, JOB_MODULE, TOKEN_ENV, TOKEN_FILE,  # noqa: F401
                           is_job_process, job_alive, pid_alive, read_token, reap, runs_job, signal_job)
+from .result_writer import ResultWriter, write_results  # noqa: F401 - write_results: re-exported
 from .results import RunCancelled
 
 _logger = logging.getLogger(__name__)
@@ -238,12 +239,17 @@ def run(workdir: str) -> int:
         reporter.update(phase="forecast", done=0, total=len(panel), message=f"{len(panel)} series")
         from .distributed import run_forecast_distributed
 
-        result = run_forecast_distributed(
-            panel, params["horizon"], levels=tuple(params["levels"]), folds=params["folds"],
-            models=params.get("models"), metric=params.get("metric") or "mase", seed=params.get("seed", 0),
-            progress=reporter, model_params=params.get("model_params"), **cluster)
-        reporter.update(phase="write", message="writing results")
-        write_results(workdir, result, panel, params.get("extra"))
+        # Each shard's series are written as soon as it is finished: the job never holds them all.
+        writer = ResultWriter(workdir, len(panel), params["horizon"], params["levels"])
+        try:
+            result = run_forecast_distributed(
+                panel, params["horizon"], levels=tuple(params["levels"]), folds=params["folds"],
+                models=params.get("models"), metric=params.get("metric") or "mase", seed=params.get("seed", 0),
+                progress=reporter, model_params=params.get("model_params"), sink=writer.add, **cluster)
+            reporter.update(phase="write", message="writing results")
+            writer.close(result, panel, params.get("extra"))
+        finally:
+            writer.discard()
         reporter.update(phase="done", done=len(panel), total=len(panel), percent=100.0, message="done")
         return _finish(workdir, "done", EXIT_DONE, started=started)
     except Cancelled:

@@ -128,47 +128,6 @@ def tail(path: str, n_bytes: int = 4000) -> str:
         return ""
 
 
-def write_results(workdir: str, result, panel, extra=None):
-    """result.npz then result.json: a reader that finds result.json finds its arrays."""
-    n, h, levels = len(result.series), int(result.horizon), [int(v) for v in result.levels]
-    arrays = {"forecast": np.full((n, h), np.nan)}
-    for lvl in levels:
-        arrays[f"lo_{lvl}"] = np.full((n, h), np.nan)
-        arrays[f"hi_{lvl}"] = np.full((n, h), np.nan)
-    series = []
-    for i, sr in enumerate(result.series):
-        has = sr.forecast is not None and len(sr.forecast) == h
-        if has:
-            arrays["forecast"][i] = sr.forecast
-            for lvl in levels:
-                if lvl in sr.intervals:
-                    arrays[f"lo_{lvl}"][i], arrays[f"hi_{lvl}"][i] = sr.intervals[lvl]
-        series.append({
-            "key": list(sr.key), "status": sr.status, "message": sr.message, "demand_class": sr.demand_class,
-            "champion": sr.champion, "reason": sr.reason, "has_forecast": bool(has), "scores": sr.scores,
-            "coverage": {str(k): v for k, v in sr.coverage.items()},
-            "totals": {str(k): v for k, v in sr.totals.items()}, "trend": sr.trend,
-            "confidence": sr.confidence, "history_mean": sr.history_mean, "residual_std": sr.residual_std,
-            "holdout": sr.holdout,
-        })
-    pooled = {}
-    try:
-        from .models.base import REGISTRY
-    except ImportError:
-        REGISTRY = {}
-    for name, scores in (result.pooled or {}).items():
-        pooled[name] = dict(scores)
-        if not pooled[name].get("family") and name in REGISTRY:
-            pooled[name]["family"] = REGISTRY[name].family
-    _write_npz(os.path.join(workdir, RESULT_NPZ), **arrays)
-    write_json(os.path.join(workdir, RESULT_JSON), {
-        "series": series, "pooled": pooled, "timings": result.timings, "log": list(result.log),
-        "champion_scores": result.champion_scores, "champion_scores_in_sample": result.champion_scores_in_sample,
-        "levels": levels, "horizon": h, "freq": result.freq,
-        "dates": [d.date().isoformat() for d in panel.future_dates(h)], "extra": extra or {},
-    })
-
-
 class Results:
     """The child's output, read once per cron call; ``series(i)`` gives one series with its arrays."""
 

@@ -13,7 +13,9 @@ than the panel itself.
 
 Each (size, worker count) runs in a fresh driver process (``--child``), exactly as the job child runs the
 forecast: ``engine.distributed.run_forecast_distributed(panel, horizon, workers=W, models=..., folds=...)``
-with a LocalCluster of W single-threaded worker processes (the job's default: no scheduler address). A
+with a LocalCluster of W single-threaded worker processes (the job's default: no scheduler address), each
+shard's series written out by ``engine.result_writer.ResultWriter`` as soon as it is finished (the job's
+result.npz and result.json, in a temporary directory; the wall time includes writing them). A
 thread of this process samples the RSS of EVERY process of the driver's tree every 0.2 s: the driver, each
 Dask worker, the global models' child (``engine.global_child``) and anything else it starts. Printed per
 run: wall time of the forecast (the panel's generation excluded), the per-series part (``timings["shards"]``),
@@ -85,6 +87,7 @@ def child_main(args) -> int:
     # Local Dask workers are spawned with this sys.path: they import the same engine.
     sys.path[:] = [root] + [p for p in sys.path if p != root]
     from sales_forecast_ai.engine import distributed
+    from sales_forecast_ai.engine.result_writer import ResultWriter
 
     if not Path(distributed.__file__).resolve().is_relative_to(root):
         raise SystemExit(f"the engine came from {distributed.__file__}, not from {root}")
@@ -96,16 +99,31 @@ def child_main(args) -> int:
         options["shard_size"] = args.shard_size
     horizon = options.pop("horizon")
     print(f"  driver {os.getpid()}: {len(panel):,} series generated, forecasting ...", file=sys.stderr, flush=True)
+    statuses, champions, count = {}, {}, [0]
+
+    def tally(series):
+        for s in series:
+            count[0] += 1
+            statuses[s.status] = statuses.get(s.status, 0) + 1
+            if s.champion:
+                champions[s.champion] = champions.get(s.champion, 0) + 1
+
     started = time.perf_counter()
-    result = distributed.run_forecast_distributed(panel, horizon, **options)
-    wall = time.perf_counter() - started
-    statuses, champions = {}, {}
-    for s in result.series:
-        statuses[s.status] = statuses.get(s.status, 0) + 1
-        if s.champion:
-            champions[s.champion] = champions.get(s.champion, 0) + 1
+    with tempfile.TemporaryDirectory(prefix="sfai-scale-job-") as workdir:
+        # As the job does (engine.job.run): each shard's series written out as soon as it is finished.
+        writer = ResultWriter(workdir, len(panel), horizon, options.get("levels", (80, 95)))
+
+        def sink(start, series):
+            tally(series)
+            writer.add(start, series)
+
+        result = distributed.run_forecast_distributed(panel, horizon, sink=sink, **options)
+        writer.close(result, panel)
+        wall = time.perf_counter() - started
+        written = os.path.getsize(os.path.join(workdir, "result.json")) + os.path.getsize(
+            os.path.join(workdir, "result.npz"))
     out = {
-        "n": len(panel), "series_out": len(result.series), "wall": wall,
+        "n": len(panel), "series_out": count[0], "wall": wall, "result_bytes": written,
         "timings": {k: float(v) for k, v in result.timings.items() if isinstance(v, (int, float))},
         "statuses": statuses, "champions": champions, "log": [str(line) for line in result.log[:2]],
         "driver_maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,

@@ -23,6 +23,7 @@ from demand_panels import END, awkward_series, intermittent_series, seasonal_ser
 from sales_forecast_ai.engine import dask_cluster, distributed, job  # noqa: E402
 from sales_forecast_ai.engine.panel import Panel  # noqa: E402
 from sales_forecast_ai.engine.pipeline import run_forecast  # noqa: E402
+from sales_forecast_ai.engine.spilled_outputs import SpilledOutputs  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -177,6 +178,41 @@ def test_shards_pool_their_scores_exactly(panel, two_workers):
     picks = [(s, s.holdout) for s in two_workers.series if s.holdout]
     assert two_workers.champion_scores["mase"] == pytest.approx(np.mean([h["mase"] for _, h in picks]), rel=1e-12)
     assert 0.5 < two_workers.coverage[95] <= 1.0
+
+
+def test_a_sink_gets_every_shard_as_it_is_finished_and_the_result_keeps_the_figures(panel, preload, two_workers):
+    got = {}
+    sunk = distributed.run_forecast_distributed(panel, HORIZON, workers=2, shard_size=SHARD,
+                                                sink=lambda start, series: got.setdefault(start, list(series)),
+                                                **RUN)
+    assert sorted(got) == [0, 20, 40] and sunk.series == []
+    whole = type(two_workers)([s for start in sorted(got) for s in got[start]], sunk.pooled, sunk.timings)
+    assert_same_series(whole, two_workers)
+    for m, scores in two_workers.pooled.items():  # the same figures (a run's own seconds aside)
+        assert _nan_equal({k: v for k, v in sunk.pooled[m].items() if k != "seconds"},
+                          {k: v for k, v in scores.items() if k != "seconds"}), m
+    assert sunk.champion_scores == pytest.approx(two_workers.champion_scores, rel=1e-12, nan_ok=True)
+
+
+def test_spilled_global_outputs_slice_as_in_memory_and_leave_no_file():
+    rng = np.random.default_rng(0)
+    outputs = {"g": {"forecasts": rng.random((2, 30, 5), dtype=np.float32), "final": rng.random((30, 5)),
+                     "own_intervals": {95: (rng.random((30, 5)), rng.random((30, 5)))},
+                     "failures": {3: "too short", 25: "too short"}, "seconds": 1.5, "fitted": None},
+               "failed": {"forecasts": None, "final": None, "own_intervals": {}, "failures": {0: "x"},
+                          "seconds": 0.0, "fitted": None}}
+    spilled = SpilledOutputs(outputs)
+    try:
+        for a, b in ((0, 10), (20, 30)):
+            mine, ref = spilled.slice(a, b), distributed.slice_outputs(outputs, a, b)
+            assert mine.keys() == ref.keys() and mine["g"]["failures"] == ref["g"]["failures"]
+            np.testing.assert_array_equal(mine["g"]["forecasts"], ref["g"]["forecasts"])
+            np.testing.assert_array_equal(mine["g"]["final"], ref["g"]["final"])
+            np.testing.assert_array_equal(mine["g"]["own_intervals"][95][1], ref["g"]["own_intervals"][95][1])
+            assert mine["failed"]["final"] is None and mine["failed"]["own_intervals"] == {}
+    finally:
+        spilled.close()
+    assert not os.path.exists(spilled.dir)
 
 
 class _Future:

@@ -81,7 +81,11 @@ def test_run_writes_results_progress_and_status(tmp_path, monkeypatch):
         progress = job.read_progress(str(tmp_path))
         assert progress["phase"] == "backtest" and progress["percent"] == 50.0
         assert progress["message"] == "fold 1 of 2" and progress["pid"] == os.getpid()
-        return fake_result(p, horizon, kwargs["levels"])
+        result = fake_result(p, horizon, kwargs["levels"])
+        for start in reversed(range(0, len(result.series), 2)):  # as shards of two series, the last first
+            kwargs["sink"](start, result.series[start:start + 2])
+        result.series = []
+        return result
 
     module = type(sys)("sales_forecast_ai.engine.distributed")
     module.run_forecast_distributed = fake_run_forecast
@@ -108,7 +112,7 @@ def test_run_writes_results_progress_and_status(tmp_path, monkeypatch):
     np.testing.assert_allclose(first["arrays"]["hi_95"], 1.95)
     failed = results.series(1)
     assert failed["status"] == "failed" and failed["message"] == "every model failed" and failed["arrays"] == {}
-    assert not [f for f in os.listdir(tmp_path) if f.endswith(".tmp") or ".tmp." in f]
+    assert not [f for f in os.listdir(tmp_path) if f.endswith(".tmp") or ".tmp." in f or "result-parts" in f]
 
 
 def test_run_reports_engine_errors_with_exit_code(tmp_path, monkeypatch):
@@ -125,6 +129,7 @@ def test_run_reports_engine_errors_with_exit_code(tmp_path, monkeypatch):
     assert status["state"] == "failed" and "the backtest exploded" in status["error"]
     assert "RuntimeError" in status["traceback"]
     assert not os.path.exists(tmp_path / job.RESULT_JSON)
+    assert not [f for f in os.listdir(tmp_path) if "result" in f]  # nor the parts of one
 
 
 def test_bad_input_exits_2(tmp_path):
