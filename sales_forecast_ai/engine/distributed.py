@@ -27,9 +27,10 @@ time, and a shard is finished as soon as its local part and the global models ar
 shard keeps until then -- its panel slice and its local models' forecasts, about (folds + 1) x
 shard_size x horizon floats per model -- stays on the worker, for at most PENDING_PER_WORKER shards
 per worker (see ``_ShardPlan``), and leaves once the shard is finished. The driver
-holds the panel, the global models' outputs and the gathered per-series results (what the job writes
-anyway); the networks and LightGBM train in their own process (``global_process``), so their memory
-never sits in the driver.
+holds the panel and a shard's results at a time: the global models' outputs wait on disk
+(``spilled_outputs``), and with a ``sink`` (the job's ``ResultWriter``) each finished shard's series
+leave at once; the networks and LightGBM train in their own process (``global_process``), so their
+memory never sits in the driver.
 
 Failures: a task that raises is retried ``retries`` times; a worker that dies makes Dask run its
 shard on another worker (``distributed.scheduler.allowed-failures``), and a shard that killed too
