@@ -89,12 +89,22 @@ class _Progress:
             self.callback = None
 
 
+def _read_only(v: np.ndarray) -> np.ndarray:
+    view = v.view()
+    view.flags.writeable = False
+    return view
+
+
 def _clean_panel(panel: Panel) -> tuple[Panel, list]:
     values, missing = [], []
     for v in panel.values:
         ok = np.isfinite(v) & (np.abs(v) <= MAX_ABS_DEMAND)  # 1e308 would overflow every model
         missing.append(int((~ok).sum()))
-        values.append(np.where(ok, v, 0.0))
+        # A clean float64 series is shared, not copied: a copy of every series is the panel's size
+        # again (292 MB at 50,000 x 730) in the process that also holds the global models' outputs.
+        # The shared series is a read-only view: a model writing into it fails instead of changing the
+        # caller's panel.
+        values.append(_read_only(v) if not missing[-1] and v.dtype == np.float64 else np.where(ok, v, 0.0))
     return Panel(list(panel.keys), values, panel.end, panel.freq, panel.country, dict(panel.meta)), missing
 
 
