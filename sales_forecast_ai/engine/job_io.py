@@ -11,6 +11,7 @@ import json
 import math
 import os
 import threading
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,9 @@ from .cluster_address import cluster_params
 INPUT_JSON, INPUT_NPZ = "input.json", "input.npz"
 PROGRESS_JSON, STATUS_JSON = "progress.json", "status.json"
 RESULT_JSON, RESULT_NPZ = "result.json", "result.npz"
+# result.json's layout, a series per line (see engine.result_writer): how its first line reads, and
+# how the line after the last series starts.
+SERIES_HEAD, SERIES_TAIL = '{"series":[', "],"
 LOG_FILE = "job.log"
 
 
@@ -129,20 +133,92 @@ def tail(path: str, n_bytes: int = 4000) -> str:
 
 
 class Results:
-    """The child's output, read once per cron call; ``series(i)`` gives one series with its arrays."""
+    """The child's output, read once per run by the Odoo worker; ``series(i)`` gives one series with
+    its arrays. Nothing is held per series: result.json's lines are indexed (a series per line, see
+    engine.result_writer) and a series' line is parsed when it is asked for; result.npz's arrays are
+    memory-mapped (stored uncompressed), so 50,000 series x 90 days cost the page cache, not the worker.
+    A result.json of another layout is read whole."""
 
     def __init__(self, workdir: str):
-        self.meta = read_json(os.path.join(workdir, RESULT_JSON))
-        if self.meta is None:
-            raise FileNotFoundError(f"no {RESULT_JSON} in {workdir}")
-        with np.load(os.path.join(workdir, RESULT_NPZ)) as npz:
-            self.arrays = {k: npz[k] for k in npz.files}
+        path = os.path.join(workdir, RESULT_JSON)
+        try:
+            self._file = open(path, "rb")
+        except FileNotFoundError:
+            raise FileNotFoundError(f"no {RESULT_JSON} in {workdir}") from None
+        self._whole = None
+        try:
+            self.meta, self._spans = _index_series_lines(self._file)
+            if self.meta is None:  # not a series per line: the whole document
+                self._file.seek(0)
+                self.meta = json.loads(self._file.read())
+                self._whole = self.meta.pop("series")
+            self.arrays = _map_npz(os.path.join(workdir, RESULT_NPZ))
+        except BaseException:
+            self._file.close()
+            raise
         self.dates = [pd.Timestamp(d).date() for d in self.meta["dates"]]
 
     def __len__(self):
-        return len(self.meta["series"])
+        return len(self._whole) if self._whole is not None else len(self._spans)
 
     def series(self, i: int) -> dict:
-        out = dict(self.meta["series"][i])
+        if self._whole is not None:
+            out = dict(self._whole[i])
+        else:
+            start, size = self._spans[i]
+            # pread: no shared file position, so threads of one worker may read the same Results
+            out = json.loads(os.pread(self._file.fileno(), int(size), int(start)))
         out["arrays"] = {k: a[i] for k, a in self.arrays.items()} if out.get("has_forecast") else {}
         return out
+
+
+def _index_series_lines(fh):
+    """(the run's figures, (offset, length) of each series' record) of a result.json laid out a
+    series per line; (None, None) for another layout."""
+    head = fh.readline()
+    if head.rstrip(b"\n") != SERIES_HEAD.encode():
+        return None, None
+    spans, pos, tail = [], fh.tell(), None
+    for line in fh:
+        start, end = pos, pos + len(line)
+        pos = end
+        if line.startswith(SERIES_TAIL.encode()):
+            tail = line[len(SERIES_TAIL):]
+            break
+        if line.startswith(b","):
+            start += 1
+        body = end - start - (1 if line.endswith(b"\n") else 0)
+        if body > 0:
+            spans.append((start, body))
+    if tail is None:
+        raise ValueError(f"{RESULT_JSON} ends before the run's figures: it is incomplete")
+    meta = json.loads(b"{" + tail)
+    return meta, np.array(spans, dtype=np.int64).reshape(-1, 2)
+
+
+def _map_npz(path: str) -> dict:
+    """The arrays of an .npz, memory-mapped where the member is stored uncompressed (as
+    np.savez and ResultWriter write them), read otherwise."""
+    out = {}
+    with zipfile.ZipFile(path) as zf, open(path, "rb") as fh:
+        for info in zf.infolist():
+            name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+            version = None
+            if info.compress_type == zipfile.ZIP_STORED:
+                fh.seek(info.header_offset)
+                local = fh.read(30)  # the local file header: its name and extra field lengths end it
+                fh.seek(info.header_offset + 30 + int.from_bytes(local[26:28], "little")
+                        + int.from_bytes(local[28:30], "little"))
+                version = np.lib.format.read_magic(fh)
+            if version not in ((1, 0), (2, 0)):
+                with zf.open(info) as member:
+                    out[name] = np.lib.format.read_array(member)
+                continue
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = read_header(fh)
+            if dtype.hasobject:
+                raise ValueError(f"{name} in {os.path.basename(path)} holds Python objects")
+            out[name] = np.memmap(path, dtype=dtype, mode="r", offset=fh.tell(), shape=shape,
+                                  order="F" if fortran else "C") if int(np.prod(shape)) else np.empty(shape, dtype)
+    return out

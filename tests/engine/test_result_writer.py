@@ -70,3 +70,57 @@ def test_a_series_record_is_plain_json(result_and_panel):
     result, _ = result_and_panel
     record = series_record(result.series[0], True)
     assert json.loads(json.dumps(_clean(record)))["key"] == ["P0", "WH"]
+
+
+def test_results_hold_no_series_and_map_the_arrays(tmp_path, result_and_panel):
+    """The Odoo worker reads a series' line when it saves it: 50,000 series are never all in memory."""
+    result, panel = result_and_panel
+    job.write_results(str(tmp_path), result, panel)
+    lines = (tmp_path / "result.json").read_bytes().split(b"\n")
+    assert len(lines) == len(panel) + 2  # the head, a line per series, the run's figures
+    results = job.Results(str(tmp_path))
+    assert "series" not in results.meta and results.meta["horizon"] == H
+    assert all(isinstance(a, np.memmap) for a in results.arrays.values())
+    whole = json.loads((tmp_path / "result.json").read_bytes())["series"]
+    for i in reversed(range(len(panel))):  # any order
+        got = results.series(i)
+        assert {k: v for k, v in got.items() if k != "arrays"} == whole[i]
+        if got["has_forecast"]:
+            np.testing.assert_array_equal(got["arrays"]["forecast"], result.series[i].forecast)
+
+
+def test_results_of_another_layout_are_read_whole(tmp_path, result_and_panel):
+    """A result.json written in one piece (and a compressed .npz) reads the same."""
+    result, panel = result_and_panel
+    (tmp_path / "lines").mkdir()
+    job.write_results(str(tmp_path / "lines"), result, panel)
+    ref = job.Results(str(tmp_path / "lines"))
+    doc = json.loads((tmp_path / "lines" / "result.json").read_bytes())
+    (tmp_path / "result.json").write_text(json.dumps(doc, indent=1))
+    with np.load(tmp_path / "lines" / "result.npz") as npz:
+        np.savez_compressed(tmp_path / "result.npz", **{k: npz[k] for k in npz.files})
+    other = job.Results(str(tmp_path))
+    assert len(other) == len(ref) and other.meta == ref.meta
+    for i in range(len(ref)):
+        a, b = ref.series(i), other.series(i)
+        assert a.keys() == b.keys() and a["champion"] == b["champion"]
+        for k in a["arrays"]:
+            np.testing.assert_array_equal(a["arrays"][k], b["arrays"][k])
+
+
+def test_an_incomplete_result_is_refused_not_half_read(tmp_path, result_and_panel):
+    result, panel = result_and_panel
+    job.write_results(str(tmp_path), result, panel)
+    text = (tmp_path / "result.json").read_bytes()
+    (tmp_path / "result.json").write_bytes(text[: text.rindex(b"\n")])  # the run's figures cut off
+    with pytest.raises(ValueError, match="incomplete"):
+        job.Results(str(tmp_path))
+
+
+def test_a_run_without_series_reads_as_empty(tmp_path, result_and_panel):
+    result, panel = result_and_panel
+    empty = Panel([], [], END, "D")
+    writer = ResultWriter(str(tmp_path), 0, H, result.levels)
+    writer.close(result, empty)
+    results = job.Results(str(tmp_path))
+    assert len(results) == 0 and json.loads((tmp_path / "result.json").read_bytes())["series"] == []
