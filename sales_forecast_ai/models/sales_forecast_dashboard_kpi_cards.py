@@ -30,7 +30,8 @@ class SalesForecastDashboard(models.AbstractModel):
         kpis = self.env["sales.forecast.kpi"].with_company(scope["company"]).get_kpis(
             scope["days"], warehouse_id=scope["warehouse"].id or False, codes=codes)
         order = {code: index for index, code in enumerate(codes)}
-        catalogue = [self._prepare_kpi({**kpi, "action": self._get_kpi_action(kpi["code"], scope)})
+        catalogue = [{**self._prepare_kpi({**kpi, "action": self._get_kpi_action(kpi["code"], scope)}),
+                      "hint": self._get_kpi_hint(kpi)}
                      for kpi in sorted(kpis, key=lambda kpi: order.get(kpi["code"], len(order)))]
         return {"available": True, "source": "catalogue", "kpis": builtin + catalogue}
 
@@ -83,6 +84,14 @@ class SalesForecastDashboard(models.AbstractModel):
                  "domain": result_domain, "target": "current"}},
         ]
         return [{**self._prepare_kpi(kpi), "hint": kpi.get("hint", "")} for kpi in kpis]
+
+    @api.model
+    def _get_kpi_hint(self, kpi):
+        """The line under a catalogue card that has no previous period: why a figure is missing."""
+        if kpi.get("value") is None and kpi.get("code") in ("forecast_wape", "forecast_smape"):
+            # The forecast is compared with what was sold since: nothing to compare on a fresh run.
+            return self.env._("Measured once forecast days have passed")
+        return ""
 
     @api.model
     def _get_dashboard_kpi_codes(self):

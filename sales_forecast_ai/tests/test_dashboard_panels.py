@@ -179,6 +179,18 @@ class TestDashboardPanels(TransactionCase):
                     self.assertNotIn("orders", actions, "no click-through to orders a buyer cannot read")
                     self.assertFalse({"sale.order", "sale.order.line"} & {a["res_model"] for a in actions.values()})
 
+    def test_a_forecast_error_not_measurable_yet_says_why(self):
+        panels = self._panels(self.buyer)
+        hint = "Measured once forecast days have passed"
+        self.assertEqual(panels._get_kpi_hint({"code": "forecast_wape", "value": None}), hint)
+        self.assertEqual(panels._get_kpi_hint({"code": "forecast_smape", "value": None}), hint)
+        self.assertEqual(panels._get_kpi_hint({"code": "forecast_wape", "value": 12.5}), "")
+        self.assertEqual(panels._get_kpi_hint({"code": "stockouts", "value": None}), "")
+        if "sales.forecast.kpi" not in self.env:
+            return
+        wape = {k["code"]: k for k in panels.get_panel_kpis()["kpis"]}["forecast_wape"]
+        self.assertEqual(wape["hint"], hint if wape["value"] is False else "")
+
     # -- curves and shapes ------------------------------------------------------------------------
     def test_sales_curve_history_forecast_and_bands(self):
         panels = self._panels(self.manager)
