@@ -90,7 +90,7 @@ class SalesForecastDashboard(models.AbstractModel):
         """The line under a catalogue card that has no previous period: why a figure is missing."""
         if kpi.get("value") is None and kpi.get("code") in ("forecast_wape", "forecast_smape"):
             # The forecast is compared with what was sold since: nothing to compare on a fresh run.
-            return self.env._("Measured once forecast days have passed")
+            return self.env._("Once forecast days pass")
         return ""
 
     @api.model

@@ -181,7 +181,7 @@ class TestDashboardPanels(TransactionCase):
 
     def test_a_forecast_error_not_measurable_yet_says_why(self):
         panels = self._panels(self.buyer)
-        hint = "Measured once forecast days have passed"
+        hint = "Once forecast days pass"
         self.assertEqual(panels._get_kpi_hint({"code": "forecast_wape", "value": None}), hint)
         self.assertEqual(panels._get_kpi_hint({"code": "forecast_smape", "value": None}), hint)
         self.assertEqual(panels._get_kpi_hint({"code": "forecast_wape", "value": 12.5}), "")
