@@ -45,9 +45,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -61,6 +63,8 @@ from .global_child import CHILD_MODULE, FD_ENV, _run_one, _save_npy, _write_json
 POLL_SECONDS = 1.0
 KILL_WAIT_SECONDS = 10.0
 DIR_PREFIX = "sfai-global-"
+# What tempfile.mkdtemp makes of DIR_PREFIX + pid + "-" (also spilled_outputs' "<pid>-outputs-"): the pid.
+_STALE_DIR = re.compile(re.escape(DIR_PREFIX) + r"(\d+)-[A-Za-z0-9_-]+")
 _PACKAGE = __name__.rsplit(".", 1)[0]  # sales_forecast_ai.engine, or odoo.addons.sales_forecast_ai.engine
 
 
@@ -158,21 +162,23 @@ def _sweep_stale_dirs(root: str) -> list:
     e.g. a 146 MB panel at 50,000 series; only ours (same user) and only when their pid is gone."""
     removed = []
     try:
-        entries = list(os.scandir(root))
+        names = os.listdir(root)
     except OSError:
         return removed
-    for entry in entries:
-        if not entry.name.startswith(DIR_PREFIX):
+    for name in names:
+        match = _STALE_DIR.fullmatch(name)
+        if not match:
             continue
+        path = os.path.join(root, name)  # a name of our own pattern, in the root we were given
         try:
-            pid = int(entry.name[len(DIR_PREFIX):].split("-", 1)[0])
-            if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+            st = os.lstat(path)
+            if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
                 continue
-            os.kill(pid, 0)
+            os.kill(int(match.group(1)), 0)
         except ProcessLookupError:  # its process is gone: nobody will read or remove it
-            shutil.rmtree(entry.path, ignore_errors=True)
-            removed.append(entry.path)
-        except (ValueError, OSError):  # not one of ours, or its process lives (maybe under another user)
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+        except OSError:  # gone meanwhile, or its process lives (maybe under another user)
             continue
     return removed
 

@@ -99,13 +99,17 @@ class SalesForecastRun(models.Model):
                 if name != ATTEMPTS_FILE:
                     path = os.path.join(work_dir, name)
                     shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.remove(path)
-            if attempts["step"] != "extract":
-                os.remove(os.path.join(work_dir, ATTEMPTS_FILE))
+            if attempts["step"] != "extract":  # the extract step keeps counting its own attempts
+                os.remove(self._get_attempts_path())
         os.makedirs(work_dir, exist_ok=True)
         return work_dir
 
+    def _get_attempts_path(self):
+        """The step counter's file, in the recomputed work directory."""
+        return os.path.join(self._get_work_dir(), ATTEMPTS_FILE)
+
     def _read_attempts(self):
-        data = job.read_json(os.path.join(self._get_work_dir(), ATTEMPTS_FILE)) or {}
+        data = job.read_json(self._get_attempts_path()) or {}
         return {"step": data.get("step", ""), "count": int(data.get("count", 0))}
 
     def _count_attempt(self, step):
@@ -119,7 +123,7 @@ class SalesForecastRun(models.Model):
         count = previous["count"] + 1 if previous["step"] == step else 1
         if count > self._get_max_attempts():
             raise RuntimeError(_("step '%(step)s' was interrupted %(count)s times", step=step, count=count - 1))
-        job.write_json(os.path.join(self._get_work_dir(), ATTEMPTS_FILE), {"step": step, "count": count})
+        job.write_json(self._get_attempts_path(), {"step": step, "count": count})
 
     def _job_log_tail(self):
         return job.tail(os.path.join(self._get_work_dir(), job.LOG_FILE), 2000).strip() or "-"
