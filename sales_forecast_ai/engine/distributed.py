@@ -50,11 +50,11 @@ from .backtest import Backtest, fold_actuals, fold_cuts, fold_levels, run_model
 from .dask_cluster import ClusterError, Watch, close, connect, count_workers, raise_failed  # noqa: F401 - ClusterError is part of this API
 from .fitted_summary import FittedSummary
 from .global_process import run_global_models
-from .metrics import add_sums, empty_sums, pooled_from_sums
 from .models import REGISTRY
 from .panel import Panel
-from .pipeline import ENSEMBLE, _clean_panel, _validate, default_models, run_forecast, weighted_mean
+from .pipeline import ENSEMBLE, _clean_panel, _validate, default_models, run_forecast
 from .results import PipelineResult
+from .shard_merge import merge_shards
 from .spilled_outputs import SpilledOutputs
 
 SHARD_SIZE = 500
@@ -177,7 +177,7 @@ def run_forecast_distributed(panel: Panel, horizon: int, *, address: str | None 
         results, glog, timings, where = _run_here(spec, notify)
     else:
         results, glog, timings, where = _run_on_cluster(spec, bounds, address, workers, retries, notify)
-    result = _merge(results, bounds, spec)
+    result = merge_shards(results, bounds, spec)
     result.log[:0] = [where] + glog
     result.timings.update(timings, shards_count=len(bounds), total=time.perf_counter() - started)
     notify("done", 1.0, f"done in {result.timings['total']:.1f} s")
@@ -375,65 +375,3 @@ class _ShardPlan:
                 self.finished += 1
                 done.append(k)
         return done
-
-
-def _merge(results: list, bounds, spec: _Spec) -> PipelineResult:
-    """One PipelineResult from the shards' results, series in the panel's order."""
-    if len(results) == 1:
-        return results[0]
-    first = results[0]
-    series = [s for r in results for s in r.series]
-    pooled = {}
-    for m in spec.names:
-        parts = [r for r in results if m in r.pooled]
-        if not parts:
-            continue
-        sums = empty_sums()
-        for r in parts:
-            sums = add_sums(sums, r.sums["pooled"][m])
-        entry = dict(parts[0].pooled[m])  # family, rmse_train/val (a global model's, the same in every shard)
-        entry.update(pooled_from_sums(sums))
-        entry["wins"] = sum(r.pooled[m].get("wins", 0) for r in parts)
-        if m not in spec.global_names:  # local models ran once per shard: their time adds up
-            entry["seconds"] = round(sum(r.pooled[m].get("seconds", 0.0) for r in parts), 3)
-        # parameters per series (local) or of the network (global): the same in every shard, but an
-        # ensemble's members may differ by shard; the largest count is reported
-        entry["n_params"] = max(int(r.pooled[m].get("n_params", 0)) for r in parts)
-        for lvl in spec.levels:
-            cov = [r.sums["coverage"][m][lvl] for r in parts if m in r.sums.get("coverage", {})]
-            if cov:
-                entry[f"coverage_{lvl:g}"] = weighted_mean((sum(c[0] for c in cov), sum(c[1] for c in cov)))
-        pooled[m] = entry
-    log = [f"shard {k + 1}/{len(results)} (series {a + 1} to {b}): {line}"
-           for k, (r, (a, b)) in enumerate(zip(results, bounds)) for line in r.log]
-    timings = {}
-    for r in results:
-        for key, value in r.timings.items():
-            if key.startswith("model ") and key[6:] in spec.global_names:
-                timings[key] = value
-            elif isinstance(value, (int, float)):
-                timings[key] = timings.get(key, 0.0) + value
-    out = PipelineResult(series, pooled, timings, first.levels, first.horizon, first.freq, log)
-    out.sums = {"pooled": {m: _total(results, ("pooled", m)) for m in pooled},
-                "champion": _total(results, ("champion",)),
-                "champion_in_sample": _total(results, ("champion_in_sample",))}
-    out.champion_scores = pooled_from_sums(out.sums["champion"])
-    out.champion_scores_in_sample = pooled_from_sums(out.sums["champion_in_sample"]) \
-        if any("champion_in_sample" in r.sums for r in results) else {}
-    for lvl in spec.levels:
-        cov = [r.sums["champion_coverage"][lvl] for r in results if lvl in r.sums.get("champion_coverage", {})]
-        if cov:
-            out.coverage[lvl] = weighted_mean((sum(c[0] for c in cov), sum(c[1] for c in cov)))
-    return out
-
-
-def _total(results, path) -> dict:
-    total = empty_sums()
-    for r in results:
-        node = r.sums
-        for key in path:
-            node = node.get(key) if isinstance(node, dict) else None
-        if node:
-            total = add_sums(total, node)
-    return total
-
