@@ -1,6 +1,7 @@
 from . import test_forecast_dashboard
 from . import test_ui_tour
 from . import test_dashboard_panels
+from . import test_dashboard_kpi_cards
 from . import test_i18n
 from . import test_forecast_demand
 from . import test_forecast_run_cron
