@@ -198,8 +198,14 @@ def main(argv=None) -> int:
                                      description="Run the global models of a forecast (internal).")
     parser.add_argument("workdir")
     parser.add_argument("--parent", type=int, default=0, help="pid of the process waiting for the results")
+    parser.add_argument("--nice", type=int, default=0, help="lower this process' CPU priority by N")
     args = parser.parse_args(argv)
     _die_with_parent(args.parent)
+    if args.nice > 0:
+        try:
+            os.nice(args.nice)
+        except OSError:
+            pass
     fd = int(os.environ.get(FD_ENV, "1"))
     return child_main(args.workdir, fd)
 

@@ -150,6 +150,28 @@ def test_a_child_killed_by_the_kernel_is_reported_as_probably_out_of_memory(monk
     assert CrashingGlobal.name not in bt.final
 
 
+def test_the_child_runs_at_the_priority_it_is_given(monkeypatch):
+    """CHILD_NICE lowers the child's CPU priority below its parent's (bench_scale.py --global-nice)."""
+    monkeypatch.setenv(CRASH_FLAG, "sleep")
+    monkeypatch.setattr(global_process, "CHILD_NICE", 3)
+    panel, seen = weekly_panel(n=3), {}
+
+    def look_then_kill():
+        for _ in range(600):
+            kids = children_of_this_process()
+            if kids and " --nice " in " ".join(kids[0].cmdline()):
+                time.sleep(1.0)  # it renices itself as it starts
+                seen["nice"] = kids[0].nice()
+                return kids[0].kill()
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=look_then_kill)
+    watcher.start()
+    run_global_models(backtest_for(panel), [CrashingGlobal.name], panel, LEVELS, 0, {}, [])
+    watcher.join()
+    assert seen["nice"] == min(os.nice(0) + 3, 19)
+
+
 def test_a_cancel_kills_and_reaps_the_child(monkeypatch):
     monkeypatch.setenv(CRASH_FLAG, "sleep")
     panel = weekly_panel(n=3)
