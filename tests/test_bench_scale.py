@@ -36,7 +36,7 @@ def _row(size, workers, wall, shards, peaks=(("driver", 0.3 * GB), ("dask worker
 
 class _Args:
     length, horizon, folds, models, shard_size = 730, 90, 2, None, None
-    load_at_start, engine_root = "0.00", "."
+    load_at_start, engine_root, global_nice = "0.00", ".", 0
 
 
 def _report(rows, capsys):
@@ -64,6 +64,16 @@ def test_report_fails_a_missed_target(capsys, rows, expected):
     ok, out = _report(rows, capsys)
     assert not ok
     assert expected in out and "OVERALL: FAIL" in out
+
+
+def test_the_report_says_when_the_global_models_yielded_the_cpu(capsys):
+    rows = [_row(1000, 1, 100.0, 90.0)]
+    assert "below the shards' CPU priority" not in _report(rows, capsys)[1]
+    args = _Args()
+    args.global_nice = 10
+    bench_scale.report(rows, args)
+    assert "global-model child 10 below the shards' CPU priority" in capsys.readouterr().out
+    assert bench_scale.parse_args(["--sizes", "1000", "--global-nice", "10"]).global_nice == 10
 
 
 def test_a_failed_run_fails_the_benchmark(capsys):
