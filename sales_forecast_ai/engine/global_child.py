@@ -19,6 +19,7 @@ import time
 import numpy as np
 
 from .fitted_summary import FittedSummary
+from .job_process import lower_priority
 
 CHILD_MODULE = "sales_forecast_ai.engine.global_child"
 FD_ENV = "SALES_FORECAST_GLOBAL_FD"
@@ -201,11 +202,7 @@ def main(argv=None) -> int:
     parser.add_argument("--nice", type=int, default=0, help="lower this process' CPU priority by N")
     args = parser.parse_args(argv)
     _die_with_parent(args.parent)
-    if args.nice > 0:
-        try:
-            os.nice(args.nice)
-        except OSError:
-            pass
+    lower_priority(args.nice)
     fd = int(os.environ.get(FD_ENV, "1"))
     return child_main(args.workdir, fd)
 

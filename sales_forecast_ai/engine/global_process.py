@@ -61,11 +61,9 @@ from .fitted_summary import FittedSummary
 from .global_child import CHILD_MODULE, FD_ENV, _run_one, _save_npy, _write_json
 
 POLL_SECONDS = 1.0
-# How much lower the child's CPU priority is than its caller's. 0: on a busy machine the global models and
-# the per-series shards share the cores as equals, which is the fastest whole run on 2 cores: while the
-# networks train they are the run's critical path (no shard can be finished before them). Measured with
-# bench_scale.py --global-nice 10 (every model, 2 workers, 2 cores): the per-series part ran x1.71-1.79
-# faster than on 1 worker instead of x1.34-1.38, but the run took 4-11 % longer at 1,000-16,000 series.
+# How much lower the child's CPU priority is than its caller's. 0: the global models and the shards share
+# the cores as equals, the fastest whole run, since no shard can be finished before the networks are done;
+# bench_scale.py --global-nice measures the alternative (its docstring has the figures).
 CHILD_NICE = 0
 KILL_WAIT_SECONDS = 10.0
 DIR_PREFIX = "sfai-global-"

@@ -50,7 +50,8 @@ from .job_io import (INPUT_JSON, INPUT_NPZ, LOG_FILE, PROGRESS_JSON, RESULT_JSON
                      STATUS_JSON, Results, read_input, read_json, read_progress, read_status, tail, write_input,
                      write_json)
 from .job_process import (_CHILDREN, _CHILDREN_LOCK, HAS_PROC, JOB_MODULE, TOKEN_ENV, TOKEN_FILE,  # noqa: F401
-                          is_job_process, job_alive, pid_alive, read_token, reap, runs_job, signal_job)
+                          is_job_process, job_alive, lower_priority, pid_alive, read_token, reap, runs_job,
+                          signal_job)
 from .result_writer import ResultWriter, write_results  # noqa: F401 - write_results: re-exported
 from .results import RunCancelled
 
@@ -275,11 +276,7 @@ def main(argv=None) -> int:
     parser.add_argument("--nice", type=int, default=0, help="lower this process' CPU priority by N")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.nice:
-        try:
-            os.nice(args.nice)  # training yields to the Odoo workers serving users
-        except OSError:
-            pass
+    lower_priority(args.nice)  # training yields to the Odoo workers serving users
     if not os.path.isdir(args.workdir):
         print(f"no such work directory: {args.workdir}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -23,6 +23,16 @@ _CHILDREN: dict = {}
 _CHILDREN_LOCK = threading.Lock()
 
 
+def lower_priority(n: int) -> None:
+    """Lower this process' CPU priority by ``n`` (0 or less: unchanged); where that is refused, the
+    process simply runs at its parent's priority."""
+    if n > 0:
+        try:
+            os.nice(n)
+        except OSError:
+            pass
+
+
 def _valid_pid(pid) -> bool:
     """A pid that names one other process: 0 and negative pids name process groups or every process
     of the user for ``kill``, and the server never signals itself."""

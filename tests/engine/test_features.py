@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from sales_forecast_ai.engine.features import (
-    MIN_TARGET_CAP, PanelWindows, calendar_features, future_dim, holiday_flags, target_cap, training_split,
+    MIN_TARGET_CAP, ChunkedPanelWindows, PanelWindows, calendar_features, future_dim, holiday_flags, target_cap, training_split,
     window_scale, yearly_position,
 )
 
@@ -179,3 +179,39 @@ def test_target_cap_only_bites_on_outliers():
     spread = rng.pareto(1.0, size=(5000, 7))  # heavy tail: the cap is its 99.5th percentile
     assert target_cap(spread) == pytest.approx(np.quantile(spread, 0.995))
     assert target_cap(np.zeros((0, 7))) == MIN_TARGET_CAP
+
+
+def test_sampling_training_windows_without_listing_them_draws_the_same_windows():
+    """PanelWindows.sample_candidates == sample(candidates(...)) for the same generator state, and the
+    arithmetic count of known observations equals the cumulative count it replaced."""
+    rng = np.random.default_rng(5)
+    values = [rng.poisson(5, int(n)).astype(float) for n in rng.integers(20, 300, 40)]
+    pw = PanelWindows(values, END, "D", None, window=14, horizon=7)
+    lo, hi = pw.origin_bounds(1, pw.last - 7)
+    for k in (10, 500, 10**6):
+        a = pw.sample(*pw.candidates(lo, hi), k, np.random.default_rng(k))
+        b = pw.sample_candidates(lo, hi, k, np.random.default_rng(k))
+        np.testing.assert_array_equal(a[0], b[0])
+        np.testing.assert_array_equal(a[1], b[1])
+    rows, origins = pw.candidates(*pw.origin_bounds(1, pw.last))
+    counts = np.cumsum(np.isfinite(pw.Y), axis=1)[rows, origins]
+    np.testing.assert_array_equal(np.maximum(np.minimum(origins, pw.last) - pw.first[rows] + 1, 0), counts)
+
+
+def test_windows_built_by_blocks_of_series_are_the_same_windows():
+    rng = np.random.default_rng(2)
+    values = [rng.poisson(5, int(n)).astype(float) for n in rng.integers(10, 400, 23)]
+    args = (values, END, "D", "FR", 14, 7)
+    whole, blocks = PanelWindows(*args), ChunkedPanelWindows(*args, chunk=5)
+    split_a = training_split(whole, np.random.default_rng(0), 300, 7)
+    split_b = training_split(blocks, np.random.default_rng(0), 300, 7)
+    for a, b in zip(split_a, split_b):
+        np.testing.assert_array_equal(a, b)
+    for rows, origins in ((split_a[0], split_a[1]), whole.last_origins(), (np.zeros(0, int), np.zeros(0, int))):
+        for with_target in (True, False):
+            a, b = whole.build(rows, origins, with_target), blocks.build(rows, origins, with_target)
+            for f in ("seq", "fut", "scale", "rows", "origins", "target"):
+                if getattr(a, f) is None:
+                    assert getattr(b, f) is None
+                else:
+                    np.testing.assert_array_equal(getattr(a, f), getattr(b, f))

@@ -234,3 +234,16 @@ def test_refit_warm_starts_on_the_latest_data_and_release_frees_the_network():
     # No refit asked: the rolled-forward forecast.
     frozen = tiny("mlp", epochs=4, refit_epochs=0).fit(panel.cut(30))
     np.testing.assert_array_equal(frozen.refit(panel).predict(7).mean, rolled)
+
+
+def test_a_network_trained_by_blocks_of_series_gives_the_same_forecast(monkeypatch):
+    from sales_forecast_ai.engine.models import neural
+
+    panel = weekly_panel(n=9, length=100)
+    whole = tiny("mlp", seed=1).fit(panel).predict(7, (95,))
+    monkeypatch.setattr(neural, "SERIES_CHUNK", 4)
+    model = tiny("mlp", seed=1)
+    blocks = model.fit(panel).predict(7, (95,))
+    assert isinstance(model._windows(panel), neural.ChunkedPanelWindows)
+    np.testing.assert_array_equal(whole.mean, blocks.mean)
+    np.testing.assert_array_equal(whole.intervals[95][1], blocks.intervals[95][1])
